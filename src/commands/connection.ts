@@ -1,0 +1,184 @@
+/*
+ * Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH.
+ * Authentication knows one user, "default", whose password is `requirepass` (no password: the
+ * user is "nopass" and any password is accepted), as Redis behaves without ACL rules.
+ */
+import type { Argv } from '../protocol/argv.ts';
+import { DB_INDEX_OUT_OF_RANGE, INVALID_DB_INDEX, SYNTAX, WRONGPASS } from '../protocol/errors.ts';
+import { REDIS_VERSION } from '../server/server.ts';
+import { REPLY_ON, type Client } from '../server/client.ts';
+import type { CommandDef } from './registry.ts';
+import { argLong } from './util.ts';
+
+// PING [message]
+function pingCommand(c: Client, argv: Argv): void {
+  if (argv.argc > 2) {
+    c.w.error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
+  if (argv.argc === 1) c.w.simple('PONG');
+  else c.w.bulk(argv.buf, argv.off[1], argv.len[1]);
+}
+
+// ECHO message
+function echoCommand(c: Client, argv: Argv): void {
+  c.w.bulk(argv.buf, argv.off[1], argv.len[1]);
+}
+
+// QUIT
+function quitCommand(c: Client): void {
+  c.w.ok();
+  c.closeAfterReply = true;
+}
+
+// RESET
+function resetCommand(c: Client): void {
+  c.selectDb(0);
+  c.resp = 2;
+  c.w.resp = 2;
+  c.name = null;
+  c.replyMode = REPLY_ON;
+  c.skipNext = false;
+  c.authenticated = !c.srv.authRequired();
+  c.user = 'default';
+  c.w.simple('RESET');
+}
+
+// SELECT index
+function selectCommand(c: Client, argv: Argv): void {
+  const id = argLong(c, argv, 1, INVALID_DB_INDEX, -2147483648, 2147483647);
+  if (Number.isNaN(id)) return;
+  if (id < 0 || id >= c.srv.dbs.length) {
+    c.w.error(DB_INDEX_OUT_OF_RANGE);
+    return;
+  }
+  c.selectDb(id);
+  c.w.ok();
+}
+
+/** Redis's validateClientName: printable ASCII without spaces. Returns an error or null. */
+export function validateClientName(b: Uint8Array): string | null {
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] < 33 || b[i] > 126) return 'ERR Client names cannot contain spaces, newlines or special characters.';
+  }
+  return null;
+}
+
+/** Checks a username/password pair against the default user. */
+function checkPassword(c: Client, user: string, pass: Uint8Array): boolean {
+  if (user !== 'default') return false;
+  const required = c.srv.requirePass;
+  if (required === '') return true;
+  return Buffer.from(required, 'latin1').equals(Buffer.from(pass));
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+function helloCommand(c: Client, argv: Argv): void {
+  let ver = 0;
+  let next = 1;
+  if (argv.argc >= 2) {
+    const v = argLong(c, argv, next++, 'ERR Protocol version is not an integer or out of range');
+    if (Number.isNaN(v)) return;
+    if (v < 2 || v > 3) {
+      c.w.error('NOPROTO unsupported protocol version');
+      return;
+    }
+    ver = v;
+  }
+  let user: string | null = null;
+  let pass: Uint8Array | null = null;
+  let name: Uint8Array | null = null;
+  for (let j = next; j < argv.argc; j++) {
+    const more = argv.argc - 1 - j;
+    if (argv.is(j, 'auth') && more >= 2) {
+      user = argv.str(j + 1);
+      pass = argv.copy(j + 2);
+      j += 2;
+    } else if (argv.is(j, 'setname') && more >= 1) {
+      name = argv.copy(j + 1);
+      const err = validateClientName(name);
+      if (err !== null) {
+        c.w.error(err);
+        return;
+      }
+      j++;
+    } else {
+      c.w.error(`ERR Syntax error in HELLO option '${argv.str(j)}'`);
+      return;
+    }
+  }
+  if (user !== null && pass !== null) {
+    if (!checkPassword(c, user, pass)) {
+      c.w.error(WRONGPASS);
+      return;
+    }
+    c.authenticated = true;
+    c.user = user;
+  }
+  if (!c.authenticated) {
+    c.w.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+    return;
+  }
+  if (name !== null) c.name = name.length === 0 ? null : name.toString('latin1');
+  if (ver !== 0) {
+    c.resp = ver;
+    c.w.resp = ver;
+  }
+  const w = c.w;
+  w.mapHeader(7);
+  w.bulkString('server');
+  w.bulkString('redis');
+  w.bulkString('version');
+  w.bulkString(REDIS_VERSION);
+  w.bulkString('proto');
+  w.integer(c.resp);
+  w.bulkString('id');
+  w.integer(c.id);
+  w.bulkString('mode');
+  w.bulkString('standalone');
+  w.bulkString('role');
+  w.bulkString('master');
+  w.bulkString('modules');
+  w.arrayHeader(0);
+}
+
+// AUTH [username] password
+function authCommand(c: Client, argv: Argv): void {
+  if (argv.argc > 3) {
+    c.w.error(SYNTAX);
+    return;
+  }
+  let user = 'default';
+  let pass: Uint8Array;
+  if (argv.argc === 2) {
+    if (!c.srv.authRequired()) {
+      c.w.error(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+      return;
+    }
+    pass = argv.view(1);
+  } else {
+    user = argv.str(1);
+    pass = argv.view(2);
+  }
+  if (checkPassword(c, user, pass)) {
+    c.authenticated = true;
+    c.user = user;
+    c.w.ok();
+  } else {
+    c.w.error(WRONGPASS);
+  }
+}
+
+export const connectionCommands: CommandDef[] = [
+  { name: 'ping', summary: 'Returns PONG, or the given message.', handler: pingCommand },
+  { name: 'echo', summary: 'Returns the given string.', handler: echoCommand },
+  { name: 'quit', summary: 'Closes the connection after replying.', handler: quitCommand },
+  { name: 'reset', summary: 'Resets the connection state.', handler: resetCommand },
+  { name: 'select', summary: 'Selects the database of the connection.', handler: selectCommand },
+  { name: 'hello', summary: 'Handshakes: protocol version, authentication and client name.', handler: helloCommand },
+  { name: 'auth', summary: 'Authenticates the connection.', handler: authCommand },
+];

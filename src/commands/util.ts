@@ -1,0 +1,102 @@
+/*
+ * Small helpers shared by command handlers: argument parsing that replies Redis's error on
+ * failure, and string-value storage with Redis's encoding choice.
+ */
+import { bigOut, parseLongLong, type Argv } from '../protocol/argv.ts';
+import { NOT_INTEGER, WRONGTYPE } from '../protocol/errors.ts';
+import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
+import { hashBytes } from '../store/hash.ts';
+import type { Client } from '../server/client.ts';
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Argument i as an int64. Returns a number (safe integers) or a bigint (beyond), or null after
+ * replying `err`.
+ */
+export function argInt64(c: Client, argv: Argv, i: number, err = NOT_INTEGER): number | bigint | null {
+  const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
+  if (Number.isNaN(v)) {
+    c.w.error(err);
+    return null;
+  }
+  return v === Infinity ? bigOut : v;
+}
+
+/** Argument i as an integer in [min, max] (JS-safe bounds), or NaN after replying `err`. */
+export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min = -Infinity, max = Infinity): number {
+  const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
+  if (Number.isNaN(v)) {
+    c.w.error(err);
+    return NaN;
+  }
+  const n = v === Infinity ? Number(bigOut) : v;
+  if (n < min || n > max) {
+    c.w.error(err);
+    return NaN;
+  }
+  return n;
+}
+
+/** Redis's tryObjectEncoding for a string value: int, embstr (<= 44 bytes) or raw. */
+export function stringEncoding(b: Uint8Array, o: number, n: number): number {
+  if (n <= 20 && !Number.isNaN(parseLongLong(b, o, n))) return ENC_INT;
+  return n <= 44 ? ENC_EMBSTR : ENC_RAW;
+}
+
+/** Replies WRONGTYPE and returns true when entry e is not of `type`. */
+export function wrongType(c: Client, db: Keyspace, e: number, type: number): boolean {
+  if ((db.meta[e] & 15) === type) return false;
+  c.w.error(WRONGTYPE);
+  return true;
+}
+
+/**
+ * Stores bytes b[o, o+n) as the string value of key argv[k]. `e` is the key's entry (or -1) from a
+ * lookup just made. Overwrites a value of any type; drops the TTL unless keepTtl.
+ * Returns the entry id.
+ */
+export function storeString(
+  c: Client, argv: Argv, k: number, e: number, b: Uint8Array, o: number, n: number, enc: number, keepTtl: boolean,
+): number {
+  const db = c.db;
+  if (e >= 0 && (db.meta[e] & 15) !== OBJ_STRING) {
+    const ttl = db.getExpire(e);
+    db.delete(e);
+    e = -1;
+    if (keepTtl && ttl >= 0) {
+      const ne = addString(c, argv, k, b, o, n, enc);
+      db.setExpire(ne, ttl);
+      return ne;
+    }
+  }
+  if (e < 0) return addString(c, argv, k, b, o, n, enc);
+  db.setValue(e, b, o, n);
+  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_STRING | (enc << 4);
+  if (!keepTtl && db.expi[e] >= 0) db.persist(e);
+  return e;
+}
+
+function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n: number, enc: number): number {
+  const db = c.db;
+  const kb = argv.buf;
+  const ko = argv.off[k];
+  const kn = argv.len[k];
+  const e = db.add(kb, ko, kn, hashBytes(kb, ko, kn), n, OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8));
+  const v = db.valOff(e);
+  const u8 = db.arena.u8;
+  if (n < 64) for (let i = 0; i < n; i++) u8[v + i] = b[o + i];
+  else u8.set(b.subarray(o, o + n), v);
+  return e;
+}
+
+/** Replies the string value of entry e as a bulk string. */
+export function replyValue(c: Client, db: Keyspace, e: number): void {
+  c.w.bulk(db.arena.u8, db.valOff(e), db.valLen(e));
+}
+
+/** Bytes of a latin1 JS string. */
+export function latin1(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}

@@ -1,0 +1,92 @@
+/*
+ * A connected client: its socket, parser, selected database and per-connection state. The
+ * executor never touches the socket; it writes replies through the shared ReplyWriter and the
+ * server hands the client's bytes to the socket after each batch of commands.
+ */
+import type { Socket } from 'node:net';
+import type { Argv } from '../protocol/argv.ts';
+import { RequestParser, type ParserSink } from '../protocol/parser.ts';
+import type { ReplyWriter } from '../protocol/reply.ts';
+import type { Keyspace } from '../store/keyspace.ts';
+import type { Server } from './server.ts';
+
+export const REPLY_ON = 0;
+export const REPLY_OFF = 1;
+export const REPLY_SKIP = 2;
+
+export class Client implements ParserSink {
+  readonly id: number;
+  readonly srv: Server;
+  readonly w: ReplyWriter;
+  readonly parser = new RequestParser();
+  sock: Socket | null;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  db: Keyspace;
+  dbIndex = 0;
+  resp = 2;
+  /** CLIENT SETNAME (null: none). */
+  name: string | null = null;
+  authenticated: boolean;
+  user = 'default';
+  replyMode = REPLY_ON;
+  /** Set once a CLIENT REPLY SKIP has been seen: the next command's reply is dropped. */
+  skipNext = false;
+  closeAfterReply = false;
+  closed = false;
+  readonly ctime: number;
+  lastInteraction: number;
+  lastCmd = 'NULL';
+  /** CLIENT LIST flags other than the derived ones. */
+  kind: 'normal' | 'master' | 'replica' | 'pubsub' = 'normal';
+  libName = '';
+  libVer = '';
+  /** Bytes read and written (stats). */
+  netIn = 0;
+  netOut = 0;
+
+  constructor(id: number, srv: Server, sock: Socket | null, now: number) {
+    this.id = id;
+    this.srv = srv;
+    this.w = srv.writer;
+    this.sock = sock;
+    this.db = srv.dbs[0];
+    this.authenticated = !srv.authRequired();
+    this.ctime = now;
+    this.lastInteraction = now;
+    if (sock !== null) {
+      this.addr = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`;
+      this.laddr = `${sock.localAddress ?? '?'}:${sock.localPort ?? 0}`;
+      this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    } else {
+      this.addr = '';
+      this.laddr = '';
+      this.fd = -1;
+    }
+  }
+
+  onCommand(argv: Argv): boolean {
+    return this.srv.execute(this, argv);
+  }
+
+  onProtocolError(message: string): void {
+    this.srv.log.verbose(`Protocol error (${message}) from client: ${this.describe()}`);
+    this.w.error(message);
+    this.closeAfterReply = true;
+  }
+
+  authRequired(): boolean {
+    return !this.authenticated;
+  }
+
+  selectDb(index: number): void {
+    this.db = this.srv.dbs[index];
+    this.dbIndex = index;
+  }
+
+  /** Short description for log lines. */
+  describe(): string {
+    return `id=${this.id} addr=${this.addr} laddr=${this.laddr} name=${this.name ?? ''}`;
+  }
+}

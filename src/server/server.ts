@@ -1,0 +1,477 @@
+/*
+ * The server: databases, clients, the dispatcher and the cron. Everything here runs on the main
+ * thread; commands execute one at a time, as in Redis.
+ *
+ * Dispatch (execute) follows the order of Redis's processCommand: lookup and unknown-command
+ * errors, arity, authentication, then the call with its commandstats. Rejections count as
+ * rejected_calls, error replies from the handler as failed_calls.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import type { Argv } from '../protocol/argv.ts';
+import { parserLimits } from '../protocol/parser.ts';
+import { ReplyWriter } from '../protocol/reply.ts';
+import { CMD_NO_AUTH, type Command, Registry } from '../commands/registry.ts';
+import { Arena } from '../store/arena.ts';
+import { hashBytes } from '../store/hash.ts';
+import { Keyspace } from '../store/keyspace.ts';
+import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
+import type { Config } from './config.ts';
+import { Logger } from './log.ts';
+import { Stats } from './stats.ts';
+
+export const SPINDLE_VERSION = '0.1.0';
+export const REDIS_VERSION = '7.0.15';
+
+export interface ServerOptions {
+  config: Config;
+  registry: Registry;
+  configFile?: string;
+}
+
+export class Server {
+  readonly config: Config;
+  readonly registry: Registry;
+  readonly log = new Logger();
+  readonly arena = new Arena();
+  readonly dbs: Keyspace[] = [];
+  readonly writer = new ReplyWriter();
+  readonly clients = new Map<number, Client>();
+  readonly stats = new Stats();
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startTime = Date.now();
+  readonly configFile: string;
+  private nextClientId = 1;
+  private listeners: NetServer[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  private gcObserver: PerformanceObserver | null = null;
+  /** Redis's LRU clock: seconds, 24 bits. */
+  lruClock = 0;
+  cronLoops = 0;
+  /** Hash of the key most recently looked up (so an insert after a miss need not rehash). */
+  lastHash = 0;
+  private expireDb = 0;
+  requirePass = '';
+  shuttingDown = false;
+  /** Called with the exit code when SHUTDOWN or a signal ends the server. */
+  onExit: (code: number) => void = (code) => process.exit(code);
+
+  constructor(opts: ServerOptions) {
+    this.config = opts.config;
+    this.registry = opts.registry;
+    this.configFile = opts.configFile ?? '';
+    const n = this.cfgNum('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(new Keyspace(i, this.arena));
+    this.writer.onError = (text) => this.stats.countError(text);
+    this.applyConfig();
+    this.updateLruClock();
+  }
+
+  cfgNum(name: string): number {
+    return Number(this.config.get(name));
+  }
+
+  cfgStr(name: string): string {
+    return String(this.config.get(name));
+  }
+
+  /** Reads the configs the hot path uses into fields, and re-reads them when they change. */
+  private applyConfig(): void {
+    const read = (): void => {
+      parserLimits.maxBulkLen = this.cfgNum('proto-max-bulk-len');
+      parserLimits.queryBufferLimit = this.cfgNum('client-query-buffer-limit');
+      this.requirePass = this.cfgStr('requirepass');
+      this.log.setLevel(this.cfgStr('loglevel'));
+      this.log.file = this.cfgStr('logfile');
+    };
+    read();
+    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile']) {
+      this.config.onChange(name, read);
+    }
+    this.config.onChange('hz', () => this.scheduleCron());
+  }
+
+  authRequired(): boolean {
+    return this.requirePass !== '';
+  }
+
+  // ---- keyspace access (lazy expiry, LRU, hit/miss stats) -----------------------------------
+
+  /** True when entry e of db has a TTL in the past (Redis: now > when). */
+  isExpired(db: Keyspace, e: number): boolean {
+    const x = db.expi[e];
+    return x >= 0 && Date.now() > db.expAt[x];
+  }
+
+  /** Looks a key up for reading: expired keys are deleted first; counts hits and misses. */
+  lookupRead(db: Keyspace, b: Uint8Array, o: number, n: number): number {
+    const h = hashBytes(b, o, n);
+    this.lastHash = h;
+    let e = db.find(b, o, n, h);
+    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
+      this.expireEntry(db, e);
+      e = -1;
+    }
+    if (e < 0) {
+      this.stats.keyspaceMisses++;
+      return -1;
+    }
+    this.stats.keyspaceHits++;
+    db.touch(e, this.lruClock);
+    return e;
+  }
+
+  /** Looks a key up for writing: like lookupRead without the hit/miss stats. */
+  lookupWrite(db: Keyspace, b: Uint8Array, o: number, n: number): number {
+    const h = hashBytes(b, o, n);
+    this.lastHash = h;
+    const e = db.find(b, o, n, h);
+    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
+      this.expireEntry(db, e);
+      return -1;
+    }
+    if (e >= 0) db.touch(e, this.lruClock);
+    return e;
+  }
+
+  /** Looks up without touching LRU or stats (OBJECT, TYPE-free peeks); still expires lazily. */
+  lookupQuiet(db: Keyspace, b: Uint8Array, o: number, n: number): number {
+    const h = hashBytes(b, o, n);
+    this.lastHash = h;
+    const e = db.find(b, o, n, h);
+    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
+      this.expireEntry(db, e);
+      return -1;
+    }
+    return e;
+  }
+
+  /** Argument-based shorthands. */
+  readKey(c: Client, argv: Argv, i: number): number {
+    return this.lookupRead(c.db, argv.buf, argv.off[i], argv.len[i]);
+  }
+
+  writeKey(c: Client, argv: Argv, i: number): number {
+    return this.lookupWrite(c.db, argv.buf, argv.off[i], argv.len[i]);
+  }
+
+  /** Adds key argv[i] (known absent; lastHash must be its hash) with room for vlen value bytes. */
+  addKey(db: Keyspace, argv: Argv, i: number, vlen: number, meta: number): number {
+    return db.add(argv.buf, argv.off[i], argv.len[i], this.lastHash, vlen, meta | (this.lruClock << 8));
+  }
+
+  /** Deletes a key's entry (DEL, GETDEL, overwrites that delete). */
+  deleteEntry(db: Keyspace, e: number): void {
+    db.delete(e);
+  }
+
+  /** Deletes an expired entry (counts expired_keys). */
+  expireEntry(db: Keyspace, e: number): void {
+    db.delete(e);
+    this.stats.expiredKeys++;
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  async listen(): Promise<void> {
+    const port = this.cfgNum('port');
+    if (port === 0) return;
+    const binds = this.cfgStr('bind').split(' ').filter((s) => s !== '');
+    const addrs = binds.map((a) => a.replace(/^-/, ''));
+    for (const addr of addrs.length > 0 ? addrs : ['0.0.0.0']) {
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
+      srv.maxConnections = this.cfgNum('maxclients') + 32;
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ port, host, backlog: this.cfgNum('tcp-backlog') }, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      this.listeners.push(srv);
+    }
+  }
+
+  private accept(sock: Socket): void {
+    const now = Date.now();
+    if (this.clients.size >= this.cfgNum('maxclients')) {
+      this.stats.rejectedConn++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const c = new Client(this.nextClientId++, this, sock, now);
+    this.clients.set(c.id, c);
+    this.stats.numConnections++;
+    const keepalive = this.cfgNum('tcp-keepalive');
+    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
+    sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    sock.on('error', () => this.freeClient(c));
+    sock.on('close', () => this.freeClient(c));
+  }
+
+  private onData(c: Client, chunk: Buffer): void {
+    if (c.closed) return;
+    const n = chunk.length;
+    c.netIn += n;
+    this.stats.netInput += n;
+    this.stats.readsProcessed++;
+    c.lastInteraction = Date.now();
+    this.writer.resp = c.resp;
+    c.parser.feed(chunk, c);
+    if (c.parser.buffered > parserLimits.queryBufferLimit) {
+      this.log.warning(`Closing client that reached max query buffer length: ${c.describe()} (qbuf initial bytes: ...)`);
+      this.stats.clientQbufLimitDisconnections++;
+      this.writer.discard();
+      this.freeClient(c);
+      return;
+    }
+    this.flush(c);
+  }
+
+  /** Sends the replies written for c since the last flush. */
+  flush(c: Client): void {
+    const w = this.writer;
+    if (w.pending > 0) {
+      const out = w.take();
+      if (c.sock !== null && !c.closed) {
+        c.sock.write(out);
+        c.netOut += out.length;
+        this.stats.netOutput += out.length;
+        this.stats.writesProcessed++;
+      }
+    }
+    if (c.closeAfterReply && !c.closed) {
+      c.closed = true;
+      c.sock?.end();
+      this.removeClient(c);
+    }
+  }
+
+  /** Closes a client now, dropping unsent replies. */
+  freeClient(c: Client): void {
+    if (c.closed) {
+      this.removeClient(c);
+      return;
+    }
+    c.closed = true;
+    c.parser.reset();
+    c.sock?.destroy();
+    this.removeClient(c);
+  }
+
+  private removeClient(c: Client): void {
+    this.clients.delete(c.id);
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------
+
+  /** Runs one command for c. Returns false when the client must stop processing input. */
+  execute(c: Client, argv: Argv): boolean {
+    const w = this.writer;
+    const mark = w.pos;
+    let cmd = this.registry.lookup(argv, 0);
+    if (cmd !== null && cmd.hasSubcommands && argv.argc > 1) {
+      const sub = cmd.subcommand(argv.lower(1));
+      if (sub === undefined) {
+        this.reject(c, null, `ERR unknown subcommand '${truncate(argv.str(1), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
+        return this.afterCommand(c, mark);
+      }
+      cmd = sub;
+    }
+    if (cmd === null) {
+      let args = '';
+      for (let i = 1; i < argv.argc && args.length < 128; i++) args += `'${truncate(argv.str(i), 128 - args.length)}' `;
+      this.reject(c, null, `ERR unknown command '${truncate(argv.str(0), 128)}', with args beginning with: ${args}`);
+      return this.afterCommand(c, mark);
+    }
+    const arity = cmd.arity;
+    if ((arity > 0 && arity !== argv.argc) || argv.argc < -arity) {
+      this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+      return this.afterCommand(c, mark);
+    }
+    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
+      this.reject(c, cmd, 'NOAUTH Authentication required.');
+      return this.afterCommand(c, mark);
+    }
+    this.call(c, cmd, argv);
+    return this.afterCommand(c, mark);
+  }
+
+  /** Calls a command's handler with commandstats accounting. */
+  call(c: Client, cmd: Command, argv: Argv): void {
+    const w = this.writer;
+    w.errored = false;
+    const t0 = performance.now();
+    cmd.handler(c, argv);
+    const dt = performance.now() - t0;
+    cmd.calls++;
+    cmd.usec += dt * 1000;
+    if (w.errored) cmd.failed++;
+    this.stats.numCommands++;
+    c.lastCmd = cmd.fullName;
+  }
+
+  private reject(c: Client, cmd: Command | null, text: string): void {
+    if (cmd !== null) cmd.rejected++;
+    this.writer.error(text.replace(/[\r\n]/g, ' '));
+  }
+
+  private afterCommand(c: Client, mark: number): boolean {
+    if (c.replyMode !== REPLY_ON) {
+      if (c.skipNext) c.skipNext = false; // the CLIENT REPLY SKIP reply itself is dropped too
+      else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
+      const w = this.writer;
+      if (w.pos > mark && mark >= w.mark) w.pos = mark;
+    }
+    return !c.closeAfterReply;
+  }
+
+  // ---- cron ----------------------------------------------------------------------------------
+
+  start(): void {
+    this.scheduleCron();
+    this.observeGc();
+  }
+
+  private scheduleCron(): void {
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    const hz = Math.max(1, Math.min(500, this.cfgNum('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+  }
+
+  updateLruClock(): void {
+    this.lruClock = Math.floor(Date.now() / 1000) & 0xffffff;
+  }
+
+  private cron(): void {
+    this.cronLoops++;
+    this.updateLruClock();
+    const now = Date.now();
+    this.stats.opsRate.sample(now, this.stats.numCommands);
+    this.stats.netInRate.sample(now, this.stats.netInput);
+    this.stats.netOutRate.sample(now, this.stats.netOutput);
+    const hz = Math.max(1, this.cfgNum('hz'));
+    if (this.cfgStr('active-expire-enabled') !== 'no') this.activeExpireCycle((1000 / hz) * 0.25);
+    for (const db of this.dbs) {
+      db.maybeShrink();
+      if (this.cfgStr('activerehashing') === 'yes') db.rehashFor(1);
+    }
+    const timeout = this.cfgNum('timeout');
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose('Closing idle client');
+          this.freeClient(c);
+        }
+      }
+    }
+  }
+
+  /**
+   * Active expiry, shaped like Redis 7.0's slow cycle: for each database in turn, sample 20 keys
+   * with a TTL (uniformly, from the dense expiry array) and delete the expired ones; repeat while
+   * more than 10% of a sample had expired (7.0's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE at effort
+   * 1), within a budget of 25% of the cron period. Keys nobody reads still go away, and the loop
+   * never holds the thread longer than the budget.
+   */
+  activeExpireCycle(budgetMs: number): void {
+    const start = performance.now();
+    const ndb = this.dbs.length;
+    let sampledTotal = 0;
+    let expiredTotal = 0;
+    for (let k = 0; k < ndb; k++) {
+      const db = this.dbs[this.expireDb];
+      this.expireDb = (this.expireDb + 1) % ndb;
+      for (;;) {
+        if (db.expCount === 0) break;
+        const now = Date.now();
+        const n = Math.min(20, db.expCount);
+        let expired = 0;
+        let ttlSum = 0;
+        let ttlN = 0;
+        for (let i = 0; i < n; i++) {
+          const x = Math.floor(Math.random() * db.expCount);
+          const at = db.expAt[x];
+          if (now > at) {
+            this.expireEntry(db, db.expEnt[x]);
+            expired++;
+          } else {
+            ttlSum += at - now;
+            ttlN++;
+          }
+        }
+        sampledTotal += n;
+        expiredTotal += expired;
+        if (ttlN > 0) {
+          const avg = ttlSum / ttlN;
+          db.avgTtl = db.avgTtl === 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50;
+        }
+        if (performance.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          this.finishExpireStats(sampledTotal, expiredTotal, start);
+          return;
+        }
+        if (expired * 100 <= n * 10) break;
+      }
+    }
+    this.finishExpireStats(sampledTotal, expiredTotal, start);
+  }
+
+  private finishExpireStats(sampled: number, expired: number, start: number): void {
+    const perc = sampled > 0 ? expired / sampled : 0;
+    this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
+    this.stats.expireCycleCpuMs += performance.now() - start;
+  }
+
+  private observeGc(): void {
+    const stats = this.stats;
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const d = entry.duration;
+        stats.gcCount++;
+        stats.gcPauseTotalMs += d;
+        if (d > stats.gcPauseMaxMs) stats.gcPauseMaxMs = d;
+        const kind = (entry.detail as { kind?: number } | undefined)?.kind ?? 0;
+        if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+          stats.gcMajorCount++;
+          if (d > stats.gcMajorPauseMaxMs) stats.gcMajorPauseMaxMs = d;
+        } else if (d > stats.gcMinorPauseMaxMs) stats.gcMinorPauseMaxMs = d;
+      }
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+  }
+
+  // ---- whole-keyspace operations -------------------------------------------------------------
+
+  flushAll(): number {
+    let removed = 0;
+    for (const db of this.dbs) {
+      removed += db.count;
+      db.clear(true);
+    }
+    this.arena.clear();
+    return removed;
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /** Stops listening and exits (SHUTDOWN, SIGTERM). Persistence arrives with its issue. */
+  shutdown(reason: string): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.warning(`${reason}`);
+    this.log.notice('User requested shutdown...');
+    for (const l of this.listeners) l.close();
+    for (const c of this.clients.values()) c.sock?.destroy();
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.gcObserver?.disconnect();
+    this.log.warning('Spindle is now ready to exit, bye bye...');
+    this.onExit(0);
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, Math.max(0, n)) : s;
+}

@@ -1,0 +1,136 @@
+/*
+ * Arena: off-heap byte storage for keys and values, one for the whole keyspace.
+ *
+ * Why: a JS object (or string, or Buffer) per key costs 60-100+ bytes and, worse, makes every
+ * major GC walk millions of objects. Here all key and value bytes live in one resizable
+ * ArrayBuffer that grows in place (the address space is reserved up front; pages are committed as
+ * they are touched), and a record is named by a uint32 offset in 8-byte units (32 GiB).
+ *
+ * Allocation is by size class: 8-byte steps up to 4 KiB (512 classes, no waste beyond
+ * alignment), then four classes per doubling (at most 25% waste for big values, like jemalloc's
+ * large classes). Each class has a free list threaded through its freed blocks (the first 4 bytes
+ * of a free block hold the next one), so alloc and free are O(1). Blocks are not coalesced: a
+ * workload that shifts its value sizes over time can leave free blocks of the old sizes unused.
+ */
+
+const UNIT = 8;
+const SMALL_UNITS = 512;
+const NCLASSES = 640;
+const MAX_BYTES = 2 ** 35;
+
+/** Size class of a block of `units` units. */
+export function sizeClass(units: number): number {
+  if (units <= SMALL_UNITS) return units;
+  const shift = 31 - Math.clz32(units - 1);
+  const stepShift = shift - 2;
+  const steps = ((units - 1) >>> stepShift) + 1; // 5..8
+  return 513 + (shift - 9) * 4 + (steps - 5);
+}
+
+/** Units of a block in class `cls`. */
+export function classUnits(cls: number): number {
+  if (cls <= SMALL_UNITS) return cls;
+  const k = cls - 513;
+  const shift = 9 + (k >>> 2);
+  const steps = 5 + (k & 3);
+  return steps * 2 ** (shift - 2);
+}
+
+export class Arena {
+  private readonly ab: ArrayBuffer;
+  /** Byte view of the whole arena (tracks resizes). */
+  readonly u8: Uint8Array;
+  private readonly u32: Uint32Array;
+  /** Next never-used unit. Unit 0 is reserved so that 0 can mean "none". */
+  private top = 1;
+  private readonly heads = new Uint32Array(NCLASSES);
+  /** Bytes in live blocks (class sizes). */
+  usedBytes = 0;
+
+  constructor(initialBytes = 1 << 20) {
+    this.ab = new ArrayBuffer(initialBytes, { maxByteLength: MAX_BYTES });
+    this.u8 = new Uint8Array(this.ab);
+    this.u32 = new Uint32Array(this.ab);
+  }
+
+  /** Bytes of address space in use (live blocks, free blocks and the bump region's start). */
+  get capacityBytes(): number {
+    return this.ab.byteLength;
+  }
+
+  get touchedBytes(): number {
+    return this.top * UNIT;
+  }
+
+  /** Allocates a block of at least `bytes` bytes; returns its offset in units. */
+  alloc(bytes: number): number {
+    const cls = sizeClass(Math.max(1, Math.ceil(bytes / UNIT)));
+    const head = this.heads[cls];
+    const units = classUnits(cls);
+    this.usedBytes += units * UNIT;
+    if (head !== 0) {
+      this.heads[cls] = this.u32[head * 2];
+      return head;
+    }
+    const off = this.top;
+    const end = off + units;
+    if (end * UNIT > this.ab.byteLength) this.grow(end * UNIT);
+    this.top = end;
+    return off;
+  }
+
+  /** Frees a block allocated for `bytes` bytes at unit offset `off`. */
+  free(off: number, bytes: number): void {
+    const cls = sizeClass(Math.max(1, Math.ceil(bytes / UNIT)));
+    this.usedBytes -= classUnits(cls) * UNIT;
+    this.u32[off * 2] = this.heads[cls];
+    this.heads[cls] = off;
+  }
+
+  /** Capacity in bytes of the block that an allocation of `bytes` bytes gets. */
+  static capacity(bytes: number): number {
+    return classUnits(sizeClass(Math.max(1, Math.ceil(bytes / UNIT)))) * UNIT;
+  }
+
+  private grow(needBytes: number): void {
+    if (needBytes > MAX_BYTES) throw new RangeError('arena full');
+    const cur = this.ab.byteLength;
+    let next = cur + Math.min(Math.max(cur, 1 << 20), 256 << 20);
+    if (next < needBytes) next = needBytes;
+    next = Math.min(Math.ceil(next / 4096) * 4096, MAX_BYTES);
+    this.ab.resize(next);
+  }
+
+  /** Drops everything (FLUSHALL of the whole keyspace). */
+  clear(): void {
+    this.top = 1;
+    this.heads.fill(0);
+    this.usedBytes = 0;
+    this.ab.resize(Math.min(this.ab.byteLength, 1 << 20));
+  }
+}
+
+/** A typed array on a resizable ArrayBuffer: grows in place, never copies. */
+export function growableU32(initial: number, max: number): Uint32Array {
+  return new Uint32Array(new ArrayBuffer(initial * 4, { maxByteLength: max * 4 }));
+}
+
+export function growableI32(initial: number, max: number): Int32Array {
+  return new Int32Array(new ArrayBuffer(initial * 4, { maxByteLength: max * 4 }));
+}
+
+export function growableF64(initial: number, max: number): Float64Array {
+  return new Float64Array(new ArrayBuffer(initial * 8, { maxByteLength: max * 8 }));
+}
+
+/** Grows the resizable buffer behind `a` to hold at least n elements. */
+export function growTo(a: Uint32Array | Int32Array | Float64Array, n: number): void {
+  const buf = a.buffer as ArrayBuffer;
+  let cap = a.length;
+  if (n <= cap) return;
+  const max = buf.maxByteLength / a.BYTES_PER_ELEMENT;
+  if (n > max) throw new RangeError('too many keys');
+  cap = Math.max(cap, 64);
+  while (cap < n) cap = cap < 1 << 20 ? cap * 2 : cap + (1 << 20);
+  buf.resize(Math.min(cap, max) * a.BYTES_PER_ELEMENT);
+}
