@@ -178,18 +178,30 @@ export class Server {
     const port = this.cfgNum('port');
     if (port === 0) return;
     const binds = this.cfgStr('bind').split(' ').filter((s) => s !== '');
-    const addrs = binds.map((a) => a.replace(/^-/, ''));
-    for (const addr of addrs.length > 0 ? addrs : ['0.0.0.0']) {
+    for (const spec of binds.length > 0 ? binds : ['*']) {
+      // A leading '-' marks an address that may be unavailable (Redis skips it then).
+      const optional = spec.startsWith('-');
+      const addr = optional ? spec.slice(1) : spec;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
       const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
       srv.maxConnections = this.cfgNum('maxclients') + 32;
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ port, host, backlog: this.cfgNum('tcp-backlog') }, () => {
-          srv.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port, host, ipv6Only: host.includes(':'), backlog: this.cfgNum('tcp-backlog') }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
+          this.log.notice(`Skipping unavailable address ${addr}`);
+          continue;
+        }
+        for (const l of this.listeners) l.close();
+        throw e;
+      }
       this.listeners.push(srv);
     }
   }
