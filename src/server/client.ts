@@ -72,7 +72,7 @@ export class Client implements ParserSink {
 
   onProtocolError(message: string): void {
     this.srv.log.verbose(`Protocol error (${message}) from client: ${this.describe()}`);
-    this.w.error(message);
+    this.w.error(`ERR ${message}`);
     this.closeAfterReply = true;
   }
 
