@@ -121,7 +121,7 @@ function helloCommand(c: Client, argv: Argv): void {
     );
     return;
   }
-  if (name !== null) c.name = name.length === 0 ? null : name.toString('latin1');
+  if (name !== null) c.name = name.length === 0 ? null : Buffer.from(name).toString('latin1');
   if (ver !== 0) {
     c.resp = ver;
     c.w.resp = ver;

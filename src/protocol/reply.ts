@@ -10,7 +10,6 @@
  */
 
 const SLAB = 256 * 1024;
-const CRLF = 0x0a0d;
 
 const digitsCache: Uint8Array[] = [];
 for (let i = 0; i < 1024; i++) digitsCache.push(Buffer.from(String(i), 'latin1'));
@@ -186,7 +185,7 @@ export class ReplyWriter {
     this.digits(n);
     this.crlf();
     if (n < 64) this.ascii(s);
-    else this.pos += this.buf.latin1Write(s, this.pos, n);
+    else this.pos += this.buf.write(s, this.pos, n, 'latin1');
     this.crlf();
   }
 
@@ -197,7 +196,7 @@ export class ReplyWriter {
     this.byte(36);
     this.digits(n);
     this.crlf();
-    this.pos += this.buf.utf8Write(s, this.pos, n);
+    this.pos += this.buf.write(s, this.pos, n, 'utf8');
     this.crlf();
   }
 
@@ -211,7 +210,7 @@ export class ReplyWriter {
     this.crlf();
     this.ascii(format);
     this.byte(58);
-    this.pos += this.buf.utf8Write(s, this.pos);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
     this.crlf();
   }
 
@@ -279,4 +278,3 @@ export class ReplyWriter {
   }
 }
 
-export const CRLF_WORD = CRLF;

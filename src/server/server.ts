@@ -53,6 +53,8 @@ export class Server {
   lastHash = 0;
   private expireDb = 0;
   requirePass = '';
+  /** DEBUG SET-ACTIVE-EXPIRE switches the active expiry cycle off and on. */
+  activeExpireEnabled = true;
   shuttingDown = false;
   /** Called with the exit code when SHUTDOWN or a signal ends the server. */
   onExit: (code: number) => void = (code) => process.exit(code);
@@ -61,29 +63,23 @@ export class Server {
     this.config = opts.config;
     this.registry = opts.registry;
     this.configFile = opts.configFile ?? '';
-    const n = this.cfgNum('databases');
+    const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Keyspace(i, this.arena));
     this.writer.onError = (text) => this.stats.countError(text);
     this.applyConfig();
     this.updateLruClock();
   }
 
-  cfgNum(name: string): number {
-    return Number(this.config.get(name));
-  }
-
-  cfgStr(name: string): string {
-    return String(this.config.get(name));
-  }
 
   /** Reads the configs the hot path uses into fields, and re-reads them when they change. */
   private applyConfig(): void {
     const read = (): void => {
-      parserLimits.maxBulkLen = this.cfgNum('proto-max-bulk-len');
-      parserLimits.queryBufferLimit = this.cfgNum('client-query-buffer-limit');
-      this.requirePass = this.cfgStr('requirepass');
-      this.log.setLevel(this.cfgStr('loglevel'));
-      this.log.file = this.cfgStr('logfile');
+      const cfg = this.config;
+      parserLimits.maxBulkLen = cfg.num('proto-max-bulk-len');
+      parserLimits.queryBufferLimit = cfg.num('client-query-buffer-limit');
+      this.requirePass = cfg.str('requirepass');
+      this.log.setLevel(cfg.str('loglevel'));
+      this.log.file = cfg.str('logfile');
     };
     read();
     for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile']) {
@@ -175,20 +171,20 @@ export class Server {
   // ---- connections ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
-    const port = this.cfgNum('port');
+    const port = this.config.num('port');
     if (port === 0) return;
-    const binds = this.cfgStr('bind').split(' ').filter((s) => s !== '');
+    const binds = this.config.values.bind as readonly string[];
     for (const spec of binds.length > 0 ? binds : ['*']) {
       // A leading '-' marks an address that may be unavailable (Redis skips it then).
       const optional = spec.startsWith('-');
       const addr = optional ? spec.slice(1) : spec;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
       const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
-      srv.maxConnections = this.cfgNum('maxclients') + 32;
+      srv.maxConnections = this.config.num('maxclients') + 32;
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
-          srv.listen({ port, host, ipv6Only: host.includes(':'), backlog: this.cfgNum('tcp-backlog') }, () => {
+          srv.listen({ port, host, ipv6Only: host.includes(':'), backlog: this.config.num('tcp-backlog') }, () => {
             srv.off('error', reject);
             resolve();
           });
@@ -208,7 +204,7 @@ export class Server {
 
   private accept(sock: Socket): void {
     const now = Date.now();
-    if (this.clients.size >= this.cfgNum('maxclients')) {
+    if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConn++;
       sock.end('-ERR max number of clients reached\r\n');
       return;
@@ -216,7 +212,7 @@ export class Server {
     const c = new Client(this.nextClientId++, this, sock, now);
     this.clients.set(c.id, c);
     this.stats.numConnections++;
-    const keepalive = this.cfgNum('tcp-keepalive');
+    const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
     sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => this.freeClient(c));
@@ -349,7 +345,7 @@ export class Server {
 
   private scheduleCron(): void {
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
-    const hz = Math.max(1, Math.min(500, this.cfgNum('hz')));
+    const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
   }
 
@@ -364,13 +360,14 @@ export class Server {
     this.stats.opsRate.sample(now, this.stats.numCommands);
     this.stats.netInRate.sample(now, this.stats.netInput);
     this.stats.netOutRate.sample(now, this.stats.netOutput);
-    const hz = Math.max(1, this.cfgNum('hz'));
-    if (this.cfgStr('active-expire-enabled') !== 'no') this.activeExpireCycle((1000 / hz) * 0.25);
+    const hz = Math.max(1, this.config.num('hz'));
+    if (this.activeExpireEnabled) this.activeExpireCycle((1000 / hz) * 0.25);
+    const rehash = this.config.bool('activerehashing');
     for (const db of this.dbs) {
       db.maybeShrink();
-      if (this.cfgStr('activerehashing') === 'yes') db.rehashFor(1);
+      if (rehash) db.rehashFor(1);
     }
-    const timeout = this.cfgNum('timeout');
+    const timeout = this.config.num('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {
         if (now - c.lastInteraction > timeout * 1000) {
@@ -445,7 +442,7 @@ export class Server {
         stats.gcCount++;
         stats.gcPauseTotalMs += d;
         if (d > stats.gcPauseMaxMs) stats.gcPauseMaxMs = d;
-        const kind = (entry.detail as { kind?: number } | undefined)?.kind ?? 0;
+        const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind ?? 0;
         if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
           stats.gcMajorCount++;
           if (d > stats.gcMajorPauseMaxMs) stats.gcMajorPauseMaxMs = d;

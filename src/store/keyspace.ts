@@ -84,8 +84,8 @@ export class Keyspace {
   expi = growableI32(64, MAX_ENTRIES);
 
   /** Bucket tables: entry id + 1 per bucket, 0 when empty. t1 is set while rehashing. */
-  t0 = new Int32Array(MIN_TABLE);
-  t1: Int32Array | null = null;
+  t0: Int32Array<ArrayBufferLike> = new Int32Array(MIN_TABLE);
+  t1: Int32Array<ArrayBufferLike> | null = null;
   /** Next t0 bucket to move to t1 while rehashing. */
   rehashIdx = 0;
   used0 = 0;
