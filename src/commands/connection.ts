@@ -4,7 +4,7 @@
  * user is "nopass" and any password is accepted), as Redis behaves without ACL rules.
  */
 import type { Argv } from '../protocol/argv.ts';
-import { DB_INDEX_OUT_OF_RANGE, INVALID_DB_INDEX, SYNTAX, WRONGPASS } from '../protocol/errors.ts';
+import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS } from '../protocol/errors.ts';
 import { REDIS_VERSION } from '../server/server.ts';
 import { REPLY_ON, type Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
@@ -46,7 +46,7 @@ function resetCommand(c: Client): void {
 
 // SELECT index
 function selectCommand(c: Client, argv: Argv): void {
-  const id = argLong(c, argv, 1, INVALID_DB_INDEX, -2147483648, 2147483647);
+  const id = argLong(c, argv, 1, undefined, -2147483648, 2147483647);
   if (Number.isNaN(id)) return;
   if (id < 0 || id >= c.srv.dbs.length) {
     c.w.error(DB_INDEX_OUT_OF_RANGE);
@@ -87,7 +87,6 @@ function helloCommand(c: Client, argv: Argv): void {
   }
   let user: string | null = null;
   let pass: Uint8Array | null = null;
-  let name: Uint8Array | null = null;
   for (let j = next; j < argv.argc; j++) {
     const more = argv.argc - 1 - j;
     if (argv.is(j, 'auth') && more >= 2) {
@@ -95,12 +94,14 @@ function helloCommand(c: Client, argv: Argv): void {
       pass = argv.copy(j + 2);
       j += 2;
     } else if (argv.is(j, 'setname') && more >= 1) {
-      name = argv.copy(j + 1);
+      // Redis 7.0 sets the name as soon as it reads the option, even if a later one fails.
+      const name = argv.copy(j + 1);
       const err = validateClientName(name);
       if (err !== null) {
         c.w.error(err);
         return;
       }
+      c.name = name.length === 0 ? null : name.toString('latin1');
       j++;
     } else {
       c.w.error(`ERR Syntax error in HELLO option '${argv.str(j)}'`);
@@ -121,7 +122,6 @@ function helloCommand(c: Client, argv: Argv): void {
     );
     return;
   }
-  if (name !== null) c.name = name.length === 0 ? null : Buffer.from(name).toString('latin1');
   if (ver !== 0) {
     c.resp = ver;
     c.w.resp = ver;

@@ -287,7 +287,8 @@ function appendCommand(c: Client, argv: Argv): void {
   const o = argv.off[2];
   const n = argv.len[2];
   if (e < 0) {
-    storeString(c, argv, 1, -1, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+    // The new value is the argument object as parsed: embstr or raw, never int.
+    storeString(c, argv, 1, -1, argv.buf, o, n, n <= 44 ? ENC_EMBSTR : ENC_RAW, false);
     c.w.integer(n);
     return;
   }

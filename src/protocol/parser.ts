@@ -270,9 +270,10 @@ export class RequestParser {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Position of the first CR in buf[from, end), or -1. A loop: headers are a few bytes long. */
 function findCR(buf: Uint8Array, from: number, end: number): number {
-  const i = buf.indexOf(CR, from);
-  return i >= 0 && i < end ? i : -1;
+  for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+  return -1;
 }
 
 /** Parses a length in a RESP header (string2ll rules). NaN when not an integer. */

@@ -19,6 +19,7 @@ import { Keyspace } from '../store/keyspace.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
 import { Logger } from './log.ts';
+import { adoptSocket } from './socket-reader.ts';
 import { Stats } from './stats.ts';
 
 export const SPINDLE_VERSION = '0.1.0';
@@ -49,6 +50,8 @@ export class Server {
   /** Redis's LRU clock: seconds, 24 bits. */
   lruClock = 0;
   cronLoops = 0;
+  /** performance.now() at the end of the last command (commandstats timing). */
+  clockMark = 0;
   /** Hash of the key most recently looked up (so an insert after a miss need not rehash). */
   lastHash = 0;
   private expireDb = 0;
@@ -179,8 +182,7 @@ export class Server {
       const optional = spec.startsWith('-');
       const addr = optional ? spec.slice(1) : spec;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
-      srv.maxConnections = this.config.num('maxclients') + 32;
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (sock) => this.accept(sock));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
@@ -202,24 +204,25 @@ export class Server {
     }
   }
 
-  private accept(sock: Socket): void {
+  private accept(accepted: Socket): void {
     const now = Date.now();
     if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConn++;
-      sock.end('-ERR max number of clients reached\r\n');
+      accepted.end('-ERR max number of clients reached\r\n');
       return;
     }
-    const c = new Client(this.nextClientId++, this, sock, now);
+    const c = new Client(this.nextClientId++, this, accepted, now);
+    const sock = adoptSocket(accepted, (bytes) => this.onData(c, bytes));
+    c.sock = sock;
     this.clients.set(c.id, c);
     this.stats.numConnections++;
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
-    sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
     sock.on('error', () => this.freeClient(c));
     sock.on('close', () => this.freeClient(c));
   }
 
-  private onData(c: Client, chunk: Buffer): void {
+  private onData(c: Client, chunk: Uint8Array): void {
     if (c.closed) return;
     const n = chunk.length;
     c.netIn += n;
@@ -227,6 +230,7 @@ export class Server {
     this.stats.readsProcessed++;
     c.lastInteraction = Date.now();
     this.writer.resp = c.resp;
+    this.clockMark = performance.now();
     c.parser.feed(chunk, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
       this.log.warning(`Closing client that reached max query buffer length: ${c.describe()} (qbuf initial bytes: ...)`);
@@ -311,11 +315,13 @@ export class Server {
   call(c: Client, cmd: Command, argv: Argv): void {
     const w = this.writer;
     w.errored = false;
-    const t0 = performance.now();
     cmd.handler(c, argv);
-    const dt = performance.now() - t0;
+    // One clock read per command: a command's time runs from the previous command's end (or
+    // the start of the read batch), so it includes its own parsing, as in Redis's accounting.
+    const now = performance.now();
+    cmd.usec += (now - this.clockMark) * 1000;
+    this.clockMark = now;
     cmd.calls++;
-    cmd.usec += dt * 1000;
     if (w.errored) cmd.failed++;
     this.stats.numCommands++;
     c.lastCmd = cmd.fullName;
@@ -481,6 +487,9 @@ export class Server {
   }
 }
 
+/** An argument as C's "%.*s" prints it: cut at the first NUL byte and at n chars. */
 function truncate(s: string, n: number): string {
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
   return s.length > n ? s.slice(0, Math.max(0, n)) : s;
 }
