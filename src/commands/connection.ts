@@ -8,7 +8,7 @@ import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS } from '../protocol/errors.ts'
 import { REDIS_VERSION } from '../server/server.ts';
 import { REPLY_ON, type Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
-import { argLong } from './util.ts';
+import { argInt, argLong } from './util.ts';
 
 // PING [message]
 function pingCommand(c: Client, argv: Argv): void {
@@ -46,7 +46,7 @@ function resetCommand(c: Client): void {
 
 // SELECT index
 function selectCommand(c: Client, argv: Argv): void {
-  const id = argLong(c, argv, 1, undefined, -2147483648, 2147483647);
+  const id = argInt(c, argv, 1);
   if (Number.isNaN(id)) return;
   if (id < 0 || id >= c.srv.dbs.length) {
     c.w.error(DB_INDEX_OUT_OF_RANGE);

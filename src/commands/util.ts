@@ -39,6 +39,24 @@ export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min
   return n;
 }
 
+/**
+ * Argument i as a C int (getIntFromObjectOrReply): NaN after replying NOT_INTEGER, or Redis's
+ * range message when it is an integer outside [min, max].
+ */
+export function argInt(c: Client, argv: Argv, i: number, min = -2147483648, max = 2147483647): number {
+  const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
+  if (Number.isNaN(v)) {
+    c.w.error(NOT_INTEGER);
+    return NaN;
+  }
+  const n = v === Infinity ? Number(bigOut) : v;
+  if (n < min || n > max) {
+    c.w.error(`ERR value is out of range, value must between ${min} and ${max}`);
+    return NaN;
+  }
+  return n;
+}
+
 /** Redis's tryObjectEncoding for a string value: int, embstr (<= 44 bytes) or raw. */
 export function stringEncoding(b: Uint8Array, o: number, n: number): number {
   if (n <= 20 && !Number.isNaN(parseLongLong(b, o, n))) return ENC_INT;
