@@ -84,6 +84,8 @@ export class Command {
   readonly subcommands: Command[] = [];
   private subTable: Map<string, Command> | null = null;
   readonly getKeys: ((argv: Argv) => number[]) | null;
+  /** The config that must allow this command (Redis's CMD_PROTECTED: DEBUG, MODULE), or null. */
+  readonly protectedBy: 'enable-debug-command' | 'enable-module-command' | null;
   // INFO commandstats
   calls = 0;
   usec = 0;
@@ -102,6 +104,8 @@ export class Command {
     this.flags = f;
     this.parent = parent;
     this.getKeys = def.getKeys ?? null;
+    const top = parent === null ? this.name : parent.name;
+    this.protectedBy = top === 'debug' ? 'enable-debug-command' : top === 'module' ? 'enable-module-command' : null;
     const handler = def.handler;
     if (handler === undefined && def.subcommands === undefined) throw new Error(`command ${this.fullName} has no handler`);
     this.handler = handler ?? noHandler;

@@ -47,7 +47,8 @@ export class ReplyWriter {
   reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.mark;
-    const size = Math.max(SLAB, pending + n + 1024);
+    // Grow geometrically: a huge reply written piece by piece is copied O(log n) times.
+    const size = Math.max(SLAB, 2 * (pending + n));
     const nb = Buffer.allocUnsafe(size);
     if (pending > 0) this.buf.copy(nb, 0, this.mark, this.pos);
     this.buf = nb;

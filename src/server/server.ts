@@ -18,6 +18,7 @@ import { hashBytes } from '../store/hash.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
+import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
 import { adoptSocket } from './socket-reader.ts';
 import { Stats } from './stats.ts';
@@ -56,6 +57,8 @@ export class Server {
   lastHash = 0;
   private expireDb = 0;
   requirePass = '';
+  /** latency-tracking: per-command latency histograms for INFO latencystats. */
+  latencyTracking = true;
   /** DEBUG SET-ACTIVE-EXPIRE switches the active expiry cycle off and on. */
   activeExpireEnabled = true;
   shuttingDown = false;
@@ -83,12 +86,24 @@ export class Server {
       this.requirePass = cfg.str('requirepass');
       this.log.setLevel(cfg.str('loglevel'));
       this.log.file = cfg.str('logfile');
+      this.latencyTracking = cfg.bool('latency-tracking');
     };
     read();
-    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile']) {
+    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking']) {
       this.config.onChange(name, read);
     }
     this.config.onChange('hz', () => this.scheduleCron());
+  }
+
+  /**
+   * Redis's protected-command rule (enable-debug-command, enable-module-command): "yes" allows
+   * every client, "local" only loopback and unix-socket clients, "no" none.
+   */
+  protectedAllowed(c: Client, config: 'enable-debug-command' | 'enable-module-command'): boolean {
+    const v = this.config.str(config);
+    if (v === 'yes') return true;
+    if (v === 'local') return c.sock === null || isLoopback(c.sock.remoteAddress);
+    return false;
   }
 
   authRequired(): boolean {
@@ -282,7 +297,8 @@ export class Server {
   /** Runs one command for c. Returns false when the client must stop processing input. */
   execute(c: Client, argv: Argv): boolean {
     const w = this.writer;
-    const mark = w.pos;
+    // Where this command's reply starts, relative to the writer's mark (the slab may move).
+    const mark = w.pending;
     let cmd = this.registry.lookup(argv, 0);
     if (cmd !== null && cmd.hasSubcommands && argv.argc > 1) {
       const sub = cmd.subcommand(argv.lower(1));
@@ -298,9 +314,14 @@ export class Server {
       this.reject(c, null, `ERR unknown command '${truncate(argv.str(0), 128)}', with args beginning with: ${args}`);
       return this.afterCommand(c, mark);
     }
+    c.lastCmd = cmd.fullName;
     const arity = cmd.arity;
     if ((arity > 0 && arity !== argv.argc) || argv.argc < -arity) {
       this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+      return this.afterCommand(c, mark);
+    }
+    if (cmd.protectedBy !== null && !this.protectedAllowed(c, cmd.protectedBy)) {
+      this.reject(c, cmd, protectedCommandError(cmd.name, cmd.protectedBy));
       return this.afterCommand(c, mark);
     }
     if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
@@ -319,12 +340,13 @@ export class Server {
     // One clock read per command: a command's time runs from the previous command's end (or
     // the start of the read batch), so it includes its own parsing, as in Redis's accounting.
     const now = performance.now();
-    cmd.usec += (now - this.clockMark) * 1000;
+    const usec = (now - this.clockMark) * 1000;
     this.clockMark = now;
+    cmd.usec += usec;
     cmd.calls++;
     if (w.errored) cmd.failed++;
+    if (this.latencyTracking) recordLatency(cmd, usec);
     this.stats.numCommands++;
-    c.lastCmd = cmd.fullName;
   }
 
   private reject(c: Client, cmd: Command | null, text: string): void {
@@ -337,7 +359,7 @@ export class Server {
       if (c.skipNext) c.skipNext = false; // the CLIENT REPLY SKIP reply itself is dropped too
       else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
       const w = this.writer;
-      if (w.pos > mark && mark >= w.mark) w.pos = mark;
+      if (w.pending > mark) w.pos = w.mark + mark;
     }
     return !c.closeAfterReply;
   }
@@ -485,6 +507,16 @@ export class Server {
     this.log.warning('Spindle is now ready to exit, bye bye...');
     this.onExit(0);
   }
+}
+
+/** Redis's islocalClient test on a peer address (exactly 127.0.0.1 or ::1). */
+function isLoopback(addr: string | undefined): boolean {
+  return addr === undefined || addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+/** Redis's rejection text for a protected command (DEBUG, MODULE). */
+function protectedCommandError(name: string, config: string): string {
+  return `ERR ${name.toUpperCase()} command not allowed. If the ${config} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
 }
 
 /** An argument as C's "%.*s" prints it: cut at the first NUL byte and at n chars. */

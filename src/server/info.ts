@@ -1,0 +1,664 @@
+/*
+ * INFO: the text of Redis 7.0's genRedisInfoString, section by section, with the same field names
+ * in the same order, `\r\n` line ends, `# Name` headers and one blank line between sections.
+ *
+ * Values are real where Spindle has them: connections, commands, keyspace, hits and misses,
+ * expiry, network bytes, CPU (process.cpuUsage / threadCpuUsage), memory (V8's heap plus the
+ * off-heap ArrayBuffers that hold the arena and the dict arrays, and the process RSS). Fields of
+ * subsystems Spindle does not have yet (RDB/AOF, replication, scripting, defrag, tracking) keep
+ * the values an idle Redis shows, so tools that parse INFO keep working; each one says so below.
+ *
+ * Spindle adds a `# Spindle` section (in the default set, `all`, `everything`, or by name) with
+ * its own version and the GC pauses measured in-process.
+ *
+ * Latency percentiles (`# Latencystats`) come from a per-command histogram with the bucket layout
+ * of the hdr_histogram Redis uses (2 significant figures, 1 ns to 1 s), so the printed
+ * percentiles are the same bucket bounds Redis prints. The dispatcher feeds it through
+ * recordLatency().
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Command } from '../commands/registry.ts';
+import type { Server } from './server.ts';
+import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
+
+// ---- number formatting ----------------------------------------------------------------------
+
+/**
+ * printf("%.<d>f", x): like toFixed, but an exact tie rounds to even as glibc does
+ * ((1.125).toFixed(2) is "1.13", printf gives "1.12").
+ */
+export function formatFixed(x: number, d: number): string {
+  const r = x.toFixed(d);
+  if (!Number.isFinite(x) || d < 1) return r;
+  const full = x.toFixed(Math.min(100, d + 60));
+  const dot = full.indexOf('.');
+  const tail = full.slice(dot + 1 + d);
+  if (!/^50*$/.test(tail)) return r;
+  const truncated = full.slice(0, dot + 1 + d);
+  const last = truncated.charCodeAt(truncated.length - 1) - 48;
+  return last % 2 === 0 ? truncated : r;
+}
+
+/** Redis's bytesToHuman: 1015.43K, 6.82M, 23.54G. */
+export function bytesToHuman(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let div = 1024;
+  for (const u of units) {
+    if (n < div * 1024) return `${formatFixed(n / div, 2)}${u}`;
+    div *= 1024;
+  }
+  return `${n}B`;
+}
+
+/** "%ld.%06ld" of a microsecond count (the used_cpu_* fields). */
+function cpuSeconds(us: number): string {
+  const s = Math.floor(us / 1e6);
+  return `${s}.${String(Math.floor(us - s * 1e6)).padStart(6, '0')}`;
+}
+
+// ---- latency histograms ---------------------------------------------------------------------
+
+/*
+ * hdr_histogram with lowest value 1, highest 1e9 and 2 significant figures: 256 sub-buckets, of
+ * which the upper 128 repeat per doubling. Value v (ns) lands in bucket k = max(0, bitlen(v|255)
+ * - 8) at index k*128 + (v >> k); index i stands for the range starting at sub << k with
+ * sub = (i & 127) + 128 (or i itself below 128) and 2^k values wide.
+ */
+const HIST_MAX = 1_000_000_000;
+const HIST_LEN = 3072;
+
+export class LatencyHistogram {
+  readonly counts = new Float64Array(HIST_LEN);
+  total = 0;
+
+  /** Records one duration in nanoseconds (clamped to [1, 1e9], as Redis does). */
+  record(ns: number): void {
+    let v = Math.round(ns);
+    if (v < 1) v = 1;
+    else if (v > HIST_MAX) v = HIST_MAX;
+    const k = 24 - Math.clz32(v | 255);
+    this.counts[k * 128 + (v >>> k)]++;
+    this.total++;
+  }
+
+  /** hdr_value_at_percentile: the highest value equivalent to the bucket holding the percentile. */
+  valueAt(percentile: number): number {
+    const p = percentile < 100 ? percentile : 100;
+    let want = Math.trunc((p / 100) * this.total + 0.5);
+    if (want < 1) want = 1;
+    let seen = 0;
+    for (let i = 0; i < HIST_LEN; i++) {
+      seen += this.counts[i];
+      if (seen >= want) {
+        let k = (i >> 7) - 1;
+        let sub = (i & 127) + 128;
+        if (k < 0) {
+          sub -= 128;
+          k = 0;
+        }
+        const low = sub * 2 ** k;
+        return percentile === 0 ? low : low + 2 ** k - 1;
+      }
+    }
+    return 0;
+  }
+}
+
+const histograms = new Map<Command, LatencyHistogram>();
+
+/**
+ * Records one call's duration for INFO latencystats (Redis: updateCommandLatencyHistogram, done
+ * in call() when latency-tracking is yes and the client was not blocked).
+ */
+export function recordLatency(cmd: Command, usec: number): void {
+  let h = histograms.get(cmd);
+  if (h === undefined) {
+    h = new LatencyHistogram();
+    histograms.set(cmd, h);
+  }
+  h.record(usec * 1000);
+}
+
+/** Drops every histogram (CONFIG RESETSTAT). */
+export function resetLatencyHistograms(): void {
+  histograms.clear();
+}
+
+/** "50", "99", "99.9": sprintf("%f") with trailing zeros trimmed (trimDoubleString). */
+function percentileLabel(p: number): string {
+  const s = p.toFixed(6);
+  return s.replace(/\.?0+$/, '');
+}
+
+// ---- per-server state INFO keeps ------------------------------------------------------------
+
+interface InfoState {
+  peakMemory: number;
+  /** Replication id shown until replication owns one. */
+  replId: string;
+}
+
+const states = new WeakMap<Server, InfoState>();
+
+/** Memory in use when this module was loaded, i.e. once the code was in and before any data. */
+const startupMemory = usedMemoryNow();
+
+function usedMemoryNow(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+function stateOf(srv: Server): InfoState {
+  let s = states.get(srv);
+  if (s === undefined) {
+    s = { peakMemory: 0, replId: randomBytes(20).toString('hex') };
+    states.set(srv, s);
+  }
+  return s;
+}
+
+/** Resets what CONFIG RESETSTAT resets in this module (peak memory, latency histograms). */
+export function resetInfoStats(srv: Server): void {
+  stateOf(srv).peakMemory = 0;
+  resetLatencyHistograms();
+}
+
+// ---- memory accounting ----------------------------------------------------------------------
+
+export interface MemoryReport {
+  /** JS heap in use plus off-heap buffers (the arena, dict arrays, socket buffers). */
+  used: number;
+  rss: number;
+  peak: number;
+  startup: number;
+  /** startup + keyspace arrays + client buffers. */
+  overhead: number;
+  dataset: number;
+  /** "Allocator" figures: V8's heap as allocated / as reserved, and the RSS. */
+  allocated: number;
+  active: number;
+  resident: number;
+  clientsNormal: number;
+}
+
+/** Query and output buffer bytes held for one client. */
+export function clientBufferBytes(c: { parser: { bufferCapacity: number }; sock: { writableLength: number } | null }): number {
+  return c.parser.bufferCapacity + (c.sock?.writableLength ?? 0);
+}
+
+export function memoryReport(srv: Server): MemoryReport {
+  const m = process.memoryUsage();
+  const used = m.heapUsed + m.external;
+  const st = stateOf(srv);
+  if (used > st.peakMemory) st.peakMemory = used;
+  let clients = 0;
+  for (const c of srv.clients.values()) clients += clientBufferBytes(c);
+  let dicts = 0;
+  for (const db of srv.dbs) dicts += db.overheadBytes();
+  const overhead = startupMemory + dicts + clients;
+  return {
+    used,
+    rss: m.rss,
+    peak: st.peakMemory,
+    startup: startupMemory,
+    overhead,
+    dataset: Math.max(0, used - overhead),
+    allocated: used,
+    active: m.heapTotal + m.external,
+    resident: m.rss,
+    clientsNormal: clients,
+  };
+}
+
+// ---- section selection ----------------------------------------------------------------------
+
+const DEFAULT_SECTIONS = [
+  'server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster',
+  'keyspace', 'spindle',
+];
+
+export interface InfoSelection {
+  all: boolean;
+  everything: boolean;
+  sections: Set<string>;
+}
+
+/** genInfoSectionDict: no argument is `default`; `all` and `everything` add every section. */
+export function selectSections(args: string[]): InfoSelection {
+  const sel: InfoSelection = { all: false, everything: false, sections: new Set() };
+  if (args.length === 0) {
+    for (const s of DEFAULT_SECTIONS) sel.sections.add(s);
+    return sel;
+  }
+  for (const a of args) {
+    const s = a.toLowerCase();
+    if (s === 'default') for (const d of DEFAULT_SECTIONS) sel.sections.add(d);
+    else if (s === 'all') sel.all = true;
+    else if (s === 'everything') {
+      sel.all = true;
+      sel.everything = true;
+    } else sel.sections.add(s);
+  }
+  return sel;
+}
+
+// ---- the text -------------------------------------------------------------------------------
+
+type Fields = Array<[string, string | number]>;
+
+let uname: string | null = null;
+let buildId: string | null = null;
+
+function osName(): string {
+  if (uname === null) uname = `${os.type()} ${os.release()} ${os.machine()}`;
+  return uname;
+}
+
+/** A stable hex id for this build (Redis hashes its build; we hash our version and Node's). */
+function redisBuildId(): string {
+  if (buildId === null) {
+    let h = 0xcbf29ce484222325n;
+    for (const ch of `spindle-${SPINDLE_VERSION}-${process.version}`) {
+      h ^= BigInt(ch.charCodeAt(0));
+      h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    }
+    buildId = h.toString(16);
+  }
+  return buildId;
+}
+
+function multiplexingApi(): string {
+  switch (process.platform) {
+    case 'linux':
+      return 'epoll';
+    case 'darwin':
+    case 'freebsd':
+    case 'openbsd':
+      return 'kqueue';
+    case 'sunos':
+      return 'evport';
+    default:
+      return 'select';
+  }
+}
+
+function executablePath(): string {
+  const main = process.argv[1];
+  return main === undefined ? process.execPath : path.resolve(main);
+}
+
+/** Total system memory; os.totalmem() reads the same /proc/meminfo line Redis reads. */
+function totalSystemMemory(): number {
+  try {
+    const m = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'latin1'));
+    if (m !== null) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return os.totalmem();
+}
+
+function cfg(srv: Server, name: string): string {
+  return String(srv.config.get(name) ?? '');
+}
+
+function serverFields(srv: Server): Fields {
+  const now = performance.timeOrigin + performance.now();
+  const uptime = Math.floor((Date.now() - srv.startTime) / 1000);
+  const hz = Math.max(1, Math.min(500, Number(cfg(srv, 'hz'))));
+  const port = Number(cfg(srv, 'port'));
+  return [
+    ['redis_version', REDIS_VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', redisBuildId()],
+    ['redis_mode', cfg(srv, 'cluster-enabled') === 'yes' ? 'cluster' : 'standalone'],
+    ['os', osName()],
+    ['arch_bits', 64],
+    // libuv's clock (performance.now) is clock_gettime(CLOCK_MONOTONIC).
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', multiplexingApi()],
+    ['atomicvar_api', 'c11-builtin'],
+    // Not built by GCC: Redis prints 0.0.0 then.
+    ['gcc_version', '0.0.0'],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', srv.runId],
+    ['tcp_port', port !== 0 ? port : Number(cfg(srv, 'tls-port') || 0)],
+    ['server_time_usec', Math.floor(now * 1000)],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', hz],
+    ['configured_hz', Number(cfg(srv, 'hz'))],
+    ['lru_clock', srv.lruClock],
+    ['executable', executablePath()],
+    ['config_file', srv.configFile],
+    ['io_threads_active', 0],
+  ];
+}
+
+function clientsFields(srv: Server): Fields {
+  let maxIn = 0;
+  let maxOut = 0;
+  for (const c of srv.clients.values()) {
+    if (c.parser.bufferCapacity > maxIn) maxIn = c.parser.bufferCapacity;
+    const out = c.sock?.writableLength ?? 0;
+    if (out > maxOut) maxOut = out;
+  }
+  return [
+    ['connected_clients', srv.clients.size],
+    ['cluster_connections', 0],
+    ['maxclients', Number(cfg(srv, 'maxclients'))],
+    ['client_recent_max_input_buffer', maxIn],
+    ['client_recent_max_output_buffer', maxOut],
+    ['blocked_clients', 0],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', 0],
+  ];
+}
+
+function ratio(a: number, b: number): string {
+  return formatFixed(b > 0 ? a / b : 0, 2);
+}
+
+function memoryFields(srv: Server): Fields {
+  const m = memoryReport(srv);
+  const total = totalSystemMemory();
+  const maxmemory = Number(cfg(srv, 'maxmemory'));
+  const net = m.used > m.startup ? m.used - m.startup : 1;
+  return [
+    ['used_memory', m.used],
+    ['used_memory_human', bytesToHuman(m.used)],
+    ['used_memory_rss', m.rss],
+    ['used_memory_rss_human', bytesToHuman(m.rss)],
+    ['used_memory_peak', m.peak],
+    ['used_memory_peak_human', bytesToHuman(m.peak)],
+    ['used_memory_peak_perc', `${formatFixed(m.peak > 0 ? (m.used * 100) / m.peak : 0, 2)}%`],
+    ['used_memory_overhead', m.overhead],
+    ['used_memory_startup', m.startup],
+    ['used_memory_dataset', m.dataset],
+    ['used_memory_dataset_perc', `${formatFixed((m.dataset * 100) / net, 2)}%`],
+    ['allocator_allocated', m.allocated],
+    ['allocator_active', m.active],
+    ['allocator_resident', m.resident],
+    ['total_system_memory', total],
+    ['total_system_memory_human', bytesToHuman(total)],
+    // No Lua VM and no functions yet: zero, not the 32K an idle Redis's Lua VM takes.
+    ['used_memory_lua', 0],
+    ['used_memory_vm_eval', 0],
+    ['used_memory_lua_human', '0B'],
+    ['used_memory_scripts_eval', 0],
+    ['number_of_cached_scripts', 0],
+    ['number_of_functions', 0],
+    ['number_of_libraries', 0],
+    ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', 0],
+    ['used_memory_vm_total_human', '0B'],
+    ['used_memory_functions', 0],
+    ['used_memory_scripts', 0],
+    ['used_memory_scripts_human', '0B'],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', bytesToHuman(maxmemory)],
+    ['maxmemory_policy', cfg(srv, 'maxmemory-policy')],
+    ['allocator_frag_ratio', ratio(m.active, m.allocated)],
+    ['allocator_frag_bytes', m.active - m.allocated],
+    ['allocator_rss_ratio', ratio(m.resident, m.active)],
+    ['allocator_rss_bytes', m.resident - m.active],
+    ['rss_overhead_ratio', ratio(m.rss, m.resident)],
+    ['rss_overhead_bytes', m.rss - m.resident],
+    ['mem_fragmentation_ratio', ratio(m.rss, m.used)],
+    ['mem_fragmentation_bytes', m.rss - m.used],
+    ['mem_not_counted_for_evict', 0],
+    ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0],
+    ['mem_clients_slaves', 0],
+    ['mem_clients_normal', m.clientsNormal],
+    ['mem_cluster_links', 0],
+    ['mem_aof_buffer', 0],
+    ['mem_allocator', `v8-${process.versions.v8}`],
+    ['active_defrag_running', 0],
+    ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', 0],
+  ];
+}
+
+/** Persistence does not exist yet: the values of an idle Redis that never saved. */
+function persistenceFields(srv: Server): Fields {
+  return [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', 0],
+    ['rdb_bgsave_in_progress', 0],
+    // Redis sets lastsave to the start time when nothing was loaded.
+    ['rdb_last_save_time', Math.floor(srv.startTime / 1000)],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_rewrites_consecutive_failures', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ];
+}
+
+function statsFields(srv: Server): Fields {
+  const s = srv.stats;
+  // Redis's instantaneous metrics are integer averages of integer samples.
+  const kbps = (v: number): string => formatFixed(Math.trunc(v) / 1024, 2);
+  return [
+    ['total_connections_received', s.numConnections],
+    ['total_commands_processed', s.numCommands],
+    ['instantaneous_ops_per_sec', Math.trunc(s.opsRate.value)],
+    ['total_net_input_bytes', s.netInput],
+    ['total_net_output_bytes', s.netOutput],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', kbps(s.netInRate.value)],
+    ['instantaneous_output_kbps', kbps(s.netOutRate.value)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', s.rejectedConn],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', s.expiredKeys],
+    ['expired_stale_perc', formatFixed(s.expiredStalePerc * 100, 2)],
+    ['expired_time_cap_reached_count', s.expiredTimeCapReached],
+    ['expire_cycle_cpu_milliseconds', Math.trunc(s.expireCycleCpuMs)],
+    ['evicted_keys', s.evictedKeys],
+    ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', s.keyspaceHits],
+    ['keyspace_misses', s.keyspaceMisses],
+    ['pubsub_channels', 0],
+    ['pubsub_patterns', 0],
+    ['pubsubshard_channels', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', 0],
+    ['unexpected_error_replies', s.unexpectedErrorReplies],
+    ['total_error_replies', s.totalErrorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', s.readsProcessed],
+    ['total_writes_processed', s.writesProcessed],
+    ['io_threaded_reads_processed', s.ioThreadedReads],
+    ['io_threaded_writes_processed', s.ioThreadedWrites],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+  ];
+}
+
+/** A master without replicas or backlog (replication does not exist yet). */
+function replicationFields(srv: Server): Fields {
+  return [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', stateOf(srv).replId],
+    ['master_replid2', '0000000000000000000000000000000000000000'],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', Number(cfg(srv, 'repl-backlog-size'))],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ];
+}
+
+function cpuFields(): Fields {
+  const p = process.cpuUsage();
+  const t = process.threadCpuUsage();
+  return [
+    ['used_cpu_sys', cpuSeconds(p.system)],
+    ['used_cpu_user', cpuSeconds(p.user)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+    ['used_cpu_sys_main_thread', cpuSeconds(t.system)],
+    ['used_cpu_user_main_thread', cpuSeconds(t.user)],
+  ];
+}
+
+/** getSafeInfoString: '#', ':', CR and LF would break the format. */
+function safeName(name: string): string {
+  return name.replace(/[#:\r\n]/g, '_');
+}
+
+/** Commands in INFO order: each top-level command, then its subcommands. */
+function* commandsInOrder(srv: Server): Iterable<Command> {
+  yield* srv.registry.all();
+}
+
+function commandstatsLines(srv: Server): string[] {
+  const out: string[] = [];
+  for (const c of commandsInOrder(srv)) {
+    if (c.calls === 0 && c.failed === 0 && c.rejected === 0) continue;
+    const usec = Math.trunc(c.usec);
+    const per = c.calls === 0 ? 0 : usec / c.calls;
+    out.push(
+      `cmdstat_${safeName(c.fullName)}:calls=${c.calls},usec=${usec},usec_per_call=${formatFixed(per, 2)},rejected_calls=${c.rejected},failed_calls=${c.failed}`,
+    );
+  }
+  return out;
+}
+
+function errorstatsLines(srv: Server): string[] {
+  const codes = [...srv.stats.errors.keys()].sort();
+  return codes.map((code) => `errorstat_${code}:count=${srv.stats.errors.get(code)}`);
+}
+
+function latencystatsLines(srv: Server): string[] {
+  const percentiles = cfg(srv, 'latency-tracking-info-percentiles')
+    .split(' ')
+    .filter((s) => s !== '')
+    .map(Number);
+  const out: string[] = [];
+  for (const c of commandsInOrder(srv)) {
+    const h = histograms.get(c);
+    if (h === undefined) continue;
+    const parts = percentiles.map((p) => `p${percentileLabel(p)}=${(h.valueAt(p) / 1000).toFixed(3)}`);
+    out.push(`latency_percentiles_usec_${safeName(c.fullName)}:${parts.join(',')}`);
+  }
+  return out;
+}
+
+function keyspaceLines(srv: Server): string[] {
+  const out: string[] = [];
+  for (const db of srv.dbs) {
+    if (db.count === 0) continue;
+    out.push(`db${db.id}:keys=${db.count},expires=${db.expCount},avg_ttl=${Math.trunc(db.avgTtl)}`);
+  }
+  return out;
+}
+
+function spindleFields(srv: Server): Fields {
+  const s = srv.stats;
+  return [
+    ['spindle_version', SPINDLE_VERSION],
+    ['node_version', process.version],
+    ['gc_count', s.gcCount],
+    ['gc_pause_total_ms', s.gcPauseTotalMs.toFixed(3)],
+    ['gc_pause_max_ms', s.gcPauseMaxMs.toFixed(3)],
+    ['gc_major_count', s.gcMajorCount],
+    ['gc_major_pause_max_ms', s.gcMajorPauseMaxMs.toFixed(3)],
+    ['gc_minor_pause_max_ms', s.gcMinorPauseMaxMs.toFixed(3)],
+  ];
+}
+
+interface Section {
+  /** Names that select the section (lower case). */
+  names: string[];
+  title: string;
+  /** Selected by `all`/`everything` (every section here is). */
+  lines: (srv: Server) => string[];
+}
+
+function fieldLines(f: Fields): string[] {
+  return f.map(([k, v]) => `${k}:${v}`);
+}
+
+const SECTIONS: Section[] = [
+  { names: ['server'], title: 'Server', lines: (s) => fieldLines(serverFields(s)) },
+  { names: ['clients'], title: 'Clients', lines: (s) => fieldLines(clientsFields(s)) },
+  { names: ['memory'], title: 'Memory', lines: (s) => fieldLines(memoryFields(s)) },
+  { names: ['persistence'], title: 'Persistence', lines: (s) => fieldLines(persistenceFields(s)) },
+  { names: ['stats'], title: 'Stats', lines: (s) => fieldLines(statsFields(s)) },
+  { names: ['replication'], title: 'Replication', lines: (s) => fieldLines(replicationFields(s)) },
+  { names: ['cpu'], title: 'CPU', lines: () => fieldLines(cpuFields()) },
+  { names: ['module_list', 'modules'], title: 'Modules', lines: () => [] },
+  { names: ['commandstats'], title: 'Commandstats', lines: commandstatsLines },
+  { names: ['errorstats'], title: 'Errorstats', lines: errorstatsLines },
+  { names: ['latencystats'], title: 'Latencystats', lines: latencystatsLines },
+  { names: ['cluster'], title: 'Cluster', lines: (s) => [`cluster_enabled:${cfg(s, 'cluster-enabled') === 'yes' ? 1 : 0}`] },
+  { names: ['keyspace'], title: 'Keyspace', lines: keyspaceLines },
+  { names: ['spindle'], title: 'Spindle', lines: (s) => fieldLines(spindleFields(s)) },
+];
+
+/**
+ * The INFO text for the given arguments (section names, `default`, `all`, `everything`), in
+ * Redis's section order whatever the argument order. Unknown names select nothing.
+ */
+export function genInfoString(srv: Server, args: string[]): string {
+  const sel = selectSections(args);
+  let out = '';
+  let n = 0;
+  for (const sec of SECTIONS) {
+    if (!sel.all && !sec.names.some((name) => sel.sections.has(name))) continue;
+    if (n++ > 0) out += '\r\n';
+    out += `# ${sec.title}\r\n`;
+    for (const line of sec.lines(srv)) out += `${line}\r\n`;
+  }
+  return out;
+}
