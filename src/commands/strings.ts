@@ -10,7 +10,7 @@ import {
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
-import { formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
+import { formatInt64, int64ByteLength, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
 import { INT64_MAX, INT64_MIN, argInt64, replyValue, storeString, stringEncoding, wrongType } from './util.ts';
@@ -387,12 +387,19 @@ function setrangeCommand(c: Client, argv: Argv): void {
   c.w.integer(total);
 }
 
-/** Writes a decimal integer as the string value of key argv[1] (int encoding). */
+const intScratch = Buffer.allocUnsafe(24);
+
+/** Writes a decimal integer as the string value of key argv[1] (int encoding), in place. */
 function storeInteger(c: Client, argv: Argv, e: number, value: number | bigint): void {
-  const text = typeof value === 'number' ? String(value) : value.toString();
-  const bytes = Buffer.from(text, 'latin1');
-  const ne = storeString(c, argv, 1, e, bytes, 0, bytes.length, ENC_INT, true);
-  void ne;
+  const len = int64ByteLength(value);
+  if (e >= 0) {
+    const db = c.db;
+    formatInt64(value, db.arena.u8, db.resizeValue(e, len, 0));
+    db.setEncoding(e, ENC_INT);
+    return;
+  }
+  formatInt64(value, intScratch, 0);
+  storeString(c, argv, 1, -1, intScratch, 0, len, ENC_INT, true);
 }
 
 /** INCR/DECR/INCRBY/DECRBY (incrDecrCommand). */

@@ -9,6 +9,8 @@
  * slab of its own size. Nothing here allocates per reply.
  */
 
+import { formatInt64 } from '../util/numbers.ts';
+
 const SLAB = 256 * 1024;
 
 const digitsCache: Uint8Array[] = [];
@@ -66,31 +68,15 @@ export class ReplyWriter {
     b[this.pos++] = 10;
   }
 
-  /** Writes a non-negative or negative integer's decimal digits (safe integers). */
+  /** Writes an integer's decimal digits (small ones from a table). */
   private digits(n: number): void {
-    const b = this.buf;
     if (n >= 0 && n < 1024) {
       const d = digitsCache[n];
+      const b = this.buf;
       for (let i = 0; i < d.length; i++) b[this.pos++] = d[i];
       return;
     }
-    if (n < 0) {
-      b[this.pos++] = 45;
-      n = -n;
-    }
-    if (n < 1e15) {
-      let len = 1;
-      for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
-      let p = this.pos + len;
-      this.pos = p;
-      do {
-        const q = Math.floor(n / 10);
-        b[--p] = 48 + (n - q * 10);
-        n = q;
-      } while (n > 0);
-      return;
-    }
-    this.ascii(String(n));
+    this.pos = formatInt64(n, this.buf, this.pos);
   }
 
   private ascii(s: string): void {
