@@ -14,7 +14,7 @@
  * which each data type registers with registerDuplicator() as it arrives.
  */
 import type { Argv } from '../protocol/argv.ts';
-import { parseLongLong } from '../protocol/argv.ts';
+import { parseLongLong } from '../util/numbers.ts';
 import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_OBJECT, SYNTAX } from '../protocol/errors.ts';
 import { ENC_INT, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
 import { globMatch } from '../util/glob.ts';

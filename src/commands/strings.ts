@@ -4,13 +4,13 @@
  * chooses it: SET-like commands encode like tryObjectEncoding, APPEND and SETRANGE produce raw,
  * INCR-family results are int, INCRBYFLOAT results embstr or raw by length.
  */
-import { bigOut, parseLongLong, type Argv } from '../protocol/argv.ts';
+import type { Argv } from '../protocol/argv.ts';
 import {
   NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime,
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
-import { formatInt64, int64ByteLength, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
+import { formatInt64, int64ByteLength, parseInt64, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
 import { INT64_MAX, INT64_MIN, argInt64, replyValue, storeString, stringEncoding, wrongType } from './util.ts';
@@ -409,12 +409,12 @@ function incrDecr(c: Client, argv: Argv, incr: number | bigint): void {
   let cur: number | bigint = 0;
   if (e >= 0) {
     if (wrongType(c, db, e, OBJ_STRING)) return;
-    const v = parseLongLong(db.arena.u8, db.valOff(e), db.valLen(e));
-    if (Number.isNaN(v)) {
+    const v = parseInt64(db.arena.u8, db.valOff(e), db.valLen(e));
+    if (v === null) {
       c.w.error(NOT_INTEGER);
       return;
     }
-    cur = v === Infinity ? bigOut : v;
+    cur = v;
   }
   let result: number | bigint;
   if (typeof cur === 'number' && typeof incr === 'number' && Math.abs(cur) < 2 ** 52 && Math.abs(incr) < 2 ** 52) {

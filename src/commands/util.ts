@@ -2,7 +2,8 @@
  * Small helpers shared by command handlers: argument parsing that replies Redis's error on
  * failure, and string-value storage with Redis's encoding choice.
  */
-import { bigOut, parseLongLong, type Argv } from '../protocol/argv.ts';
+import type { Argv } from '../protocol/argv.ts';
+import { parseInt64, parseLongLong } from '../util/numbers.ts';
 import { NOT_INTEGER, WRONGTYPE } from '../protocol/errors.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
 import { hashBytes } from '../store/hash.ts';
@@ -16,12 +17,9 @@ export const INT64_MIN = -9223372036854775808n;
  * replying `err`.
  */
 export function argInt64(c: Client, argv: Argv, i: number, err = NOT_INTEGER): number | bigint | null {
-  const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
-  if (Number.isNaN(v)) {
-    c.w.error(err);
-    return null;
-  }
-  return v === Infinity ? bigOut : v;
+  const v = parseInt64(argv.buf, argv.off[i], argv.len[i]);
+  if (v === null) c.w.error(err);
+  return v;
 }
 
 /** Argument i as an integer in [min, max] (JS-safe bounds), or NaN after replying `err`. */
@@ -31,12 +29,11 @@ export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min
     c.w.error(err);
     return NaN;
   }
-  const n = v === Infinity ? Number(bigOut) : v;
-  if (n < min || n > max) {
+  if (v < min || v > max) {
     c.w.error(err);
     return NaN;
   }
-  return n;
+  return v;
 }
 
 /**
@@ -49,17 +46,16 @@ export function argInt(c: Client, argv: Argv, i: number, min = -2147483648, max 
     c.w.error(NOT_INTEGER);
     return NaN;
   }
-  const n = v === Infinity ? Number(bigOut) : v;
-  if (n < min || n > max) {
+  if (v < min || v > max) {
     c.w.error(`ERR value is out of range, value must between ${min} and ${max}`);
     return NaN;
   }
-  return n;
+  return v;
 }
 
 /** Redis's tryObjectEncoding for a string value: int, embstr (<= 44 bytes) or raw. */
 export function stringEncoding(b: Uint8Array, o: number, n: number): number {
-  if (n <= 20 && !Number.isNaN(parseLongLong(b, o, n))) return ENC_INT;
+  if (n <= 20 && parseInt64(b, o, n) !== null) return ENC_INT;
   return n <= 44 ? ENC_EMBSTR : ENC_RAW;
 }
 

@@ -6,7 +6,7 @@
  * anything kept must be copied (the keyspace copies values into its arena).
  */
 
-const MAX_SAFE_DIGITS = 15;
+import { parseLongLong } from '../util/numbers.ts';
 
 export class Argv {
   buf: Uint8Array = new Uint8Array(0);
@@ -90,57 +90,10 @@ export class Argv {
   }
 
   /**
-   * Parses argument i as a Redis long long (string2ll rules). Returns the value as a number when
-   * it is a safe integer; returns NaN when the text is not an integer in the int64 range. Values
-   * outside the safe-integer range but within int64 set `bigOut` and return Infinity.
+   * Argument i as a Redis long long (string2ll rules): NaN when it is not an int64; beyond the
+   * safe-integer range, the nearest double (use parseInt64 for the exact value).
    */
   int(i: number): number {
     return parseLongLong(this.buf, this.off[i], this.len[i]);
   }
-}
-
-/** Set by parseLongLong when the value is a valid int64 outside the safe-integer range. */
-export let bigOut = 0n;
-
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-
-/**
- * Redis's string2ll: optional '-', digits, no leading zeros, no '+', no spaces, at most 20 chars,
- * within int64. Returns NaN when invalid, Infinity when valid but not a safe integer (see bigOut).
- */
-export function parseLongLong(b: Uint8Array, o: number, n: number): number {
-  if (n === 0 || n > 20) return NaN;
-  let p = o;
-  const end = o + n;
-  let neg = false;
-  if (n === 1 && b[p] === 48) return 0;
-  if (b[p] === 45) {
-    neg = true;
-    p++;
-    if (p === end) return NaN;
-  }
-  const first = b[p];
-  if (first < 49 || first > 57) return NaN; // no leading zero, must be a digit 1-9
-  const digits = end - p;
-  if (digits <= MAX_SAFE_DIGITS) {
-    let v = 0;
-    for (; p < end; p++) {
-      const c = b[p] - 48;
-      if (c < 0 || c > 9) return NaN;
-      v = v * 10 + c;
-    }
-    return neg ? -v : v;
-  }
-  let v = 0n;
-  for (; p < end; p++) {
-    const c = b[p] - 48;
-    if (c < 0 || c > 9) return NaN;
-    v = v * 10n + BigInt(c);
-  }
-  if (neg) v = -v;
-  if (v > INT64_MAX || v < INT64_MIN) return NaN;
-  if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
-  bigOut = v;
-  return Infinity;
 }

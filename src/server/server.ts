@@ -118,15 +118,21 @@ export class Server {
     return x >= 0 && Date.now() > db.expAt[x];
   }
 
-  /** Looks a key up for reading: expired keys are deleted first; counts hits and misses. */
-  lookupRead(db: Keyspace, b: Uint8Array, o: number, n: number): number {
+  /** Finds a key, deleting it first if its TTL has passed (lazy expiry). Entry id or -1. */
+  private findLive(db: Keyspace, b: Uint8Array, o: number, n: number): number {
     const h = hashBytes(b, o, n);
     this.lastHash = h;
-    let e = db.find(b, o, n, h);
+    const e = db.find(b, o, n, h);
     if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
       this.expireEntry(db, e);
-      e = -1;
+      return -1;
     }
+    return e;
+  }
+
+  /** Looks a key up for reading: lazy expiry, keyspace hit/miss stats, LRU touch. */
+  lookupRead(db: Keyspace, b: Uint8Array, o: number, n: number): number {
+    const e = this.findLive(db, b, o, n);
     if (e < 0) {
       this.stats.keyspaceMisses++;
       return -1;
@@ -138,27 +144,14 @@ export class Server {
 
   /** Looks a key up for writing: like lookupRead without the hit/miss stats. */
   lookupWrite(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    const h = hashBytes(b, o, n);
-    this.lastHash = h;
-    const e = db.find(b, o, n, h);
-    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
-      this.expireEntry(db, e);
-      return -1;
-    }
+    const e = this.findLive(db, b, o, n);
     if (e >= 0) db.touch(e, this.lruClock);
     return e;
   }
 
-  /** Looks up without touching LRU or stats (OBJECT, TYPE-free peeks); still expires lazily. */
+  /** Looks up without touching LRU or stats (OBJECT and other peeks); still expires lazily. */
   lookupQuiet(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    const h = hashBytes(b, o, n);
-    this.lastHash = h;
-    const e = db.find(b, o, n, h);
-    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
-      this.expireEntry(db, e);
-      return -1;
-    }
-    return e;
+    return this.findLive(db, b, o, n);
   }
 
   /** Argument-based shorthands. */
