@@ -373,8 +373,9 @@ interface RefMeta {
   subcommands: Record<string, RefMeta>;
 }
 
+/** Redis 7.0.15's command facts (src/commands/meta.json is generated from them, unchanged). */
 function loadReference(): Record<string, RefMeta> {
-  return JSON.parse(readFileSync('/work/shared/reference/redis-7.0-commands.json', 'utf8')) as Record<string, RefMeta>;
+  return JSON.parse(readFileSync(new URL('../../src/commands/meta.json', import.meta.url), 'utf8')) as Record<string, RefMeta>;
 }
 
 /** COMMAND INFO's 10-element entry as the reference JSON spells a command. */

@@ -20,7 +20,7 @@ import {
 // Every expected error text below was checked against redis-server 7.0.15 (Debian's build).
 
 const REF: Record<string, string> = JSON.parse(
-  readFileSync(new URL('../../../shared/reference/redis-7.0-config-defaults.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/redis-7.0-config-defaults.json', import.meta.url), 'utf8'),
 );
 
 const SET_FAILED = (name: string, why: string): string => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`;
