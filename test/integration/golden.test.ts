@@ -5,25 +5,10 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  caseFamilies, caseFromRecorded, caseSignature, compareRun, loadCases, loadRecorded, recordedFamilies, recordedSignature, runCase,
+  caseFamilies, caseFromRecorded, caseSignature, compareRun, loadCases, loadRecorded, missingCommands, recordedFamilies, recordedSignature,
+  runCase,
 } from '../helpers/golden.ts';
 import { startRedis, startSpindle, type ServerHandle } from '../helpers/servers.ts';
-import { createRegistry } from '../../src/commands/index.ts';
-
-// A case that uses a command Spindle does not have yet (e.g. RPUSH to make a list for a
-// WRONGTYPE check, before lists exist) cannot be replayed: it is reported as skipped with the
-// missing commands in its name, and runs by itself once they are registered.
-const registry = createRegistry();
-function missingCommands(c: ReturnType<typeof caseFromRecorded>): string[] {
-  const missing = new Set<string>();
-  for (const st of c.steps) {
-    if (st.kind !== 'cmd' || st.argv.length === 0) continue;
-    const name = st.argv[0].toString('latin1');
-    const known = registry.metaTable[name.toLowerCase()] !== undefined; // a Redis 7.0 command
-    if (known && registry.find(name) === undefined) missing.add(name.toUpperCase());
-  }
-  return [...missing];
-}
 
 const target = process.env.GOLDEN_SERVER === 'redis' ? 'redis-server' : 'Spindle';
 

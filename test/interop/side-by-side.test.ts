@@ -4,7 +4,7 @@
 // Case format: test/helpers/golden.ts.
 
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { caseFamilies, compareRun, loadCases, runCase, toRecorded } from '../helpers/golden.ts';
+import { caseFamilies, compareRun, loadCases, missingCommands, runCase, toRecorded } from '../helpers/golden.ts';
 import { hasRedis, startRedis, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
 const haveRedis = hasRedis();
@@ -33,7 +33,9 @@ describe.skipIf(!haveRedis)('side by side with redis-server', () => {
   for (const family of caseFamilies()) {
     describe(family, () => {
       for (const c of loadCases(family)) {
-        test(c.name, async () => {
+        const missing = missingCommands(c);
+        const title = missing.length > 0 ? `${c.name} (needs ${missing.join(' ')})` : c.name;
+        test.skipIf(missing.length > 0)(title, async () => {
           if (!spindle) throw new Error(`Spindle did not start: ${spindleError?.message}`);
           // Both servers run the case at the same time; redis' reply is the reference.
           const [ref, got] = await Promise.all([runCase(redis!.port, c), runCase(spindle.port, c, { replyTimeoutMs: 3000 })]);
