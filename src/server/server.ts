@@ -241,7 +241,7 @@ export class Server {
     this.clockMark = performance.now();
     c.parser.feed(chunk, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
-      this.log.warning(`Closing client that reached max query buffer length: ${c.describe()} (qbuf initial bytes: ...)`);
+      this.log.warning(`Closing client that reached max query buffer length: ${c.describe()}`);
       this.stats.clientQbufLimitDisconnections++;
       this.writer.discard();
       this.freeClient(c);
