@@ -1,0 +1,115 @@
+/*
+ * Limits and hostile input over real sockets: maxclients, client-query-buffer-limit,
+ * proto-max-bulk-len, and random garbage. The server must answer with Redis's errors, close only
+ * the offending connection, and keep serving everyone else.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
+
+let srv: ServerHandle;
+
+beforeAll(async () => {
+  srv = await startSpindle(['--maxclients', '4']);
+});
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+/** Connects, writes `data`, and collects everything until the server closes (or timeout). */
+function sendAndCollect(data: Buffer | null, timeoutMs = 3000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const sock = net.connect(srv.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed });
+    };
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('close', () => finish(true));
+    sock.on('error', () => finish(true));
+    sock.on('connect', () => {
+      if (data !== null) sock.write(data);
+    });
+    setTimeout(() => finish(false), timeoutMs);
+  });
+}
+
+async function ping(): Promise<string> {
+  const c = await rawClient(srv.port);
+  try {
+    return (await c.send(['PING'])).toString();
+  } finally {
+    c.close();
+  }
+}
+
+describe('limits', () => {
+  test('maxclients: the connection over the limit is refused with Redis error', async () => {
+    const held = await Promise.all([1, 2, 3, 4].map(() => rawClient(srv.port)));
+    try {
+      for (const h of held) expect((await h.send(['PING'])).toString()).toBe('+PONG\r\n');
+      const extra = await sendAndCollect(null);
+      expect(extra.text).toBe('-ERR max number of clients reached\r\n');
+      expect(extra.closed).toBe(true);
+    } finally {
+      for (const h of held) h.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await ping()).toBe('+PONG\r\n');
+  });
+
+  test('client-query-buffer-limit closes a client whose unparsed input grows past it', async () => {
+    const admin = await rawClient(srv.port);
+    try {
+      expect((await admin.send(['CONFIG', 'SET', 'client-query-buffer-limit', '1mb'])).toString()).toBe('+OK\r\n');
+      // A 4 MB bulk announced, 2 MB sent: the query buffer passes 1 MB and the client is dropped.
+      const head = Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4194304\r\n');
+      const res = await sendAndCollect(Buffer.concat([head, Buffer.alloc(2 * 1024 * 1024, 120)]));
+      expect(res.closed).toBe(true);
+      expect(res.text).toBe('');
+      expect((await admin.send(['EXISTS', 'k'])).toString()).toBe(':0\r\n');
+    } finally {
+      await admin.send(['CONFIG', 'SET', 'client-query-buffer-limit', '1gb']);
+      admin.close();
+    }
+  });
+
+  test('proto-max-bulk-len: a longer bulk is a protocol error that closes the connection', async () => {
+    const admin = await rawClient(srv.port);
+    try {
+      expect((await admin.send(['CONFIG', 'SET', 'proto-max-bulk-len', '1mb'])).toString()).toBe('+OK\r\n');
+      const res = await sendAndCollect(Buffer.from('*2\r\n$4\r\nECHO\r\n$1048577\r\n'));
+      expect(res.text).toBe('-ERR Protocol error: invalid bulk length\r\n');
+      expect(res.closed).toBe(true);
+      // The limit also bounds values built by commands.
+      expect((await admin.send(['SETRANGE', 'big', '1048576', 'x'])).toString()).toBe(
+        '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n',
+      );
+    } finally {
+      await admin.send(['CONFIG', 'SET', 'proto-max-bulk-len', '512mb']);
+      admin.close();
+    }
+  });
+
+  test('random garbage never takes the server down', async () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const prefixes = ['*', '$', '*1\r\n$', '*2\r\n$3\r\nGET\r\n$', '', 'SET "', '*-', '*99999999999999999999\r\n'];
+    for (let round = 0; round < 60; round++) {
+      const len = rand() % 3000;
+      const junk = Buffer.alloc(len);
+      for (let i = 0; i < len; i++) junk[i] = rand() & 0xff;
+      const data = Buffer.concat([Buffer.from(prefixes[round % prefixes.length]), junk, Buffer.from('\r\n')]);
+      await sendAndCollect(data, 150);
+    }
+    expect(await ping()).toBe('+PONG\r\n');
+  }, 30_000);
+});
