@@ -171,7 +171,7 @@ export class RequestParser {
       pos += blen + 2;
       this.bulkLen = -1;
       if (--this.mbLeft === 0) {
-        argv.buf = buf;
+        if (argv.buf !== buf) argv.buf = buf; // skip the write barrier when unchanged
         if (!sink.onCommand(argv)) {
           start = pos;
           break;

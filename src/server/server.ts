@@ -48,6 +48,8 @@ export class Server {
   private listeners: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private gcObserver: PerformanceObserver | null = null;
+  /** Wall clock cached by the cron (Redis's server.unixtime): for idle times, not for expiry. */
+  unixMs = Date.now();
   /** Redis's LRU clock: seconds, 24 bits. */
   lruClock = 0;
   cronLoops = 0;
@@ -236,7 +238,7 @@ export class Server {
     c.netIn += n;
     this.stats.netInput += n;
     this.stats.readsProcessed++;
-    c.lastInteraction = Date.now();
+    c.lastInteraction = this.unixMs;
     this.writer.resp = c.resp;
     this.clockMark = performance.now();
     c.parser.feed(chunk, c);
@@ -307,7 +309,7 @@ export class Server {
       this.reject(c, null, `ERR unknown command '${truncate(argv.str(0), 128)}', with args beginning with: ${args}`);
       return this.afterCommand(c, mark);
     }
-    c.lastCmd = cmd.fullName;
+    if (c.lastCmd !== cmd.fullName) c.lastCmd = cmd.fullName; // skip the write barrier when unchanged
     const arity = cmd.arity;
     if ((arity > 0 && arity !== argv.argc) || argv.argc < -arity) {
       this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
@@ -371,7 +373,8 @@ export class Server {
   }
 
   updateLruClock(): void {
-    this.lruClock = Math.floor(Date.now() / 1000) & 0xffffff;
+    this.unixMs = Date.now();
+    this.lruClock = Math.floor(this.unixMs / 1000) & 0xffffff;
   }
 
   private cron(): void {
