@@ -122,7 +122,7 @@ function clientGetnameCommand(c: Client): void {
 
 // CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]
 function clientListCommand(c: Client, argv: Argv): void {
-  const now = Date.now();
+  const now = c.srv.unixMs; // the cached clock idle times are measured with (Redis: server.unixtime)
   const self = { cmd: 'client|list', argv };
   const line = (cl: Client): string => `${clientInfoString(cl, now, cl === c ? self : null)}\n`;
   let out = '';
@@ -154,7 +154,7 @@ function clientListCommand(c: Client, argv: Argv): void {
 
 // CLIENT INFO
 function clientInfoCommand(c: Client, argv: Argv): void {
-  c.w.verbatim(`${clientInfoString(c, Date.now(), { cmd: 'client|info', argv })}\n`);
+  c.w.verbatim(`${clientInfoString(c, c.srv.unixMs, { cmd: 'client|info', argv })}\n`);
 }
 
 // CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]

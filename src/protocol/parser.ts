@@ -67,6 +67,12 @@ export class RequestParser {
     this.parse(this.qbuf, this.qpos, this.qlen, sink);
   }
 
+  /** Buffers bytes without parsing them (a client that is not consuming input right now). */
+  hold(chunk: Uint8Array): void {
+    if (this.failed) return;
+    this.append(chunk);
+  }
+
   /** Continues with buffered input after the sink stopped (an unblocked or unpaused client). */
   resume(sink: ParserSink): void {
     if (this.failed || this.qlen === 0) return;

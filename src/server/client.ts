@@ -9,6 +9,7 @@ import { RequestParser, type ParserSink } from '../protocol/parser.ts';
 import type { ReplyWriter } from '../protocol/reply.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Server } from './server.ts';
+import type { WorkerLink } from '../io-threads/pool.ts';
 
 export const REPLY_ON = 0;
 export const REPLY_OFF = 1;
@@ -19,7 +20,10 @@ export class Client implements ParserSink {
   readonly srv: Server;
   readonly w: ReplyWriter;
   readonly parser = new RequestParser();
+  /** The socket, when this thread owns it (io-threads 1); null for clients of an I/O worker. */
   sock: Socket | null;
+  /** The I/O worker that owns the socket (io-threads > 1), or null. */
+  io: WorkerLink | null = null;
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;

@@ -337,7 +337,7 @@ function serverFields(srv: Server): Fields {
     ['lru_clock', srv.lruClock],
     ['executable', executablePath()],
     ['config_file', srv.configFile],
-    ['io_threads_active', 0],
+    ['io_threads_active', srv.io !== null ? 1 : 0],
   ];
 }
 
@@ -614,7 +614,17 @@ function spindleFields(srv: Server): Fields {
     ['gc_major_count', s.gcMajorCount],
     ['gc_major_pause_max_ms', s.gcMajorPauseMaxMs.toFixed(3)],
     ['gc_minor_pause_max_ms', s.gcMinorPauseMaxMs.toFixed(3)],
+    ...ioThreadFields(srv),
   ];
+}
+
+/** One line per I/O worker (io-threads > 1): its connections and traffic counters. */
+function ioThreadFields(srv: Server): Fields {
+  if (srv.io === null) return [];
+  return srv.io.counters().map((v, i): [string, string] => [
+    `io_thread_${i + 1}`,
+    `connections=${v[0]},bytes_in=${v[1]},bytes_out=${v[2]},commands=${v[3]},replies=${v[4]},ring_full_stalls=${v[5]}`,
+  ]);
 }
 
 interface Section {

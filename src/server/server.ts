@@ -20,6 +20,7 @@ import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
+import { IoThreads } from '../io-threads/pool.ts';
 import { adoptSocket } from './socket-reader.ts';
 import { Stats } from './stats.ts';
 
@@ -45,6 +46,8 @@ export class Server {
   readonly startTime = Date.now();
   readonly configFile: string;
   private nextClientId = 1;
+  /** I/O workers (io-threads > 1), or null for the single-threaded path. */
+  io: IoThreads | null = null;
   private listeners: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private gcObserver: PerformanceObserver | null = null;
@@ -89,6 +92,7 @@ export class Server {
       this.log.setLevel(cfg.str('loglevel'));
       this.log.file = cfg.str('logfile');
       this.latencyTracking = cfg.bool('latency-tracking');
+      this.io?.limitsChanged();
     };
     read();
     for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking']) {
@@ -184,6 +188,11 @@ export class Server {
   // ---- connections ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
+    const threads = this.config.num('io-threads');
+    if (threads > 1 && this.io === null) {
+      this.io = new IoThreads(this, threads);
+      await this.io.start();
+    }
     const port = this.config.num('port');
     if (port === 0) return;
     const binds = this.config.values.bind as readonly string[];
@@ -215,17 +224,21 @@ export class Server {
   }
 
   private accept(accepted: Socket): void {
-    const now = Date.now();
+    const now = this.unixMs;
     if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConn++;
       accepted.end('-ERR max number of clients reached\r\n');
       return;
     }
     const c = new Client(this.nextClientId++, this, accepted, now);
-    const sock = adoptSocket(accepted, (bytes) => this.onData(c, bytes));
-    c.sock = sock;
     this.clients.set(c.id, c);
     this.stats.numConnections++;
+    if (this.io !== null) {
+      this.io.assign(accepted, c);
+      return;
+    }
+    const sock = adoptSocket(accepted, (bytes) => this.onData(c, bytes));
+    c.sock = sock;
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
     sock.on('error', () => this.freeClient(c));
@@ -237,14 +250,10 @@ export class Server {
     const n = chunk.length;
     c.netIn += n;
     this.stats.netInput += n;
-    this.stats.readsProcessed++;
-    c.lastInteraction = this.unixMs;
-    this.writer.resp = c.resp;
-    this.clockMark = performance.now();
+    this.beginBatch(c);
     c.parser.feed(chunk, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
-      this.log.warning(`Closing client that reached max query buffer length: ${c.describe()}`);
-      this.stats.clientQbufLimitDisconnections++;
+      this.queryBufferLimitReached(c);
       this.writer.discard();
       this.freeClient(c);
       return;
@@ -252,13 +261,28 @@ export class Server {
     this.flush(c);
   }
 
+  /** Logs and counts a client dropped for exceeding client-query-buffer-limit. */
+  queryBufferLimitReached(c: Client): void {
+    this.log.warning(`Closing client that reached max query buffer length: ${c.describe()}`);
+    this.stats.clientQbufLimitDisconnections++;
+  }
+
+  /** Prepares to run a batch of c's commands (read from its socket or from an I/O worker). */
+  beginBatch(c: Client): void {
+    this.stats.readsProcessed++;
+    c.lastInteraction = this.unixMs;
+    this.writer.resp = c.resp;
+    this.clockMark = performance.now();
+  }
+
   /** Sends the replies written for c since the last flush. */
   flush(c: Client): void {
     const w = this.writer;
     if (w.pending > 0) {
       const out = w.take();
-      if (c.sock !== null && !c.closed) {
-        c.sock.write(out);
+      if (!c.closed) {
+        if (c.sock !== null) c.sock.write(out);
+        else if (c.io !== null && this.io !== null) this.io.send(c, out);
         c.netOut += out.length;
         this.stats.netOutput += out.length;
         this.stats.writesProcessed++;
@@ -267,6 +291,7 @@ export class Server {
     if (c.closeAfterReply && !c.closed) {
       c.closed = true;
       c.sock?.end();
+      if (c.io !== null) this.io?.close(c);
       this.removeClient(c);
     }
   }
@@ -280,6 +305,7 @@ export class Server {
     c.closed = true;
     c.parser.reset();
     c.sock?.destroy();
+    if (c.io !== null) this.io?.close(c);
     this.removeClient(c);
   }
 
@@ -498,6 +524,7 @@ export class Server {
     this.log.notice('User requested shutdown...');
     for (const l of this.listeners) l.close();
     for (const c of this.clients.values()) c.sock?.destroy();
+    void this.io?.stop();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.gcObserver?.disconnect();
     this.log.warning('Spindle is now ready to exit, bye bye...');

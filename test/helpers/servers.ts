@@ -146,12 +146,19 @@ async function start(spec: SpawnSpec): Promise<ServerHandle> {
   throw lastErr;
 }
 
+/**
+ * The io-threads mode the suite runs Spindle in: SPINDLE_IO_THREADS=4 runs every integration
+ * test against Spindle with 4 I/O workers (`npm run test:io-threads`); unset means io-threads 1.
+ */
+export const IO_THREADS = Number(process.env.SPINDLE_IO_THREADS ?? '1');
+
 /** Spawns `node src/main.ts --port <free> --bind 127.0.0.1 ...extraArgs` in a fresh temp dir. */
 export function startSpindle(extraArgs: string[] = [], opts: StartOptions = {}): Promise<ServerHandle> {
+  const mode = IO_THREADS > 1 && !extraArgs.includes('--io-threads') ? ['--io-threads', String(IO_THREADS)] : [];
   return start({
     what: 'Spindle',
     command: process.execPath,
-    args: (port) => [SPINDLE_MAIN, '--port', String(port), '--bind', HOST, ...extraArgs],
+    args: (port) => [SPINDLE_MAIN, '--port', String(port), '--bind', HOST, ...mode, ...extraArgs],
     env: opts.env,
     timeoutMs: opts.timeoutMs ?? 10_000,
   });

@@ -29,7 +29,7 @@ function sendAndCollect(data: Buffer | null, timeoutMs = 3000): Promise<{ text: 
       sock.destroy();
       resolve({ text: Buffer.concat(chunks).toString('latin1'), closed });
     };
-    sock.on('data', (d) => chunks.push(d));
+    sock.on('data', (d: Buffer) => chunks.push(d));
     sock.on('close', () => finish(true));
     sock.on('error', () => finish(true));
     sock.on('connect', () => {

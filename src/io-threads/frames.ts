@@ -1,0 +1,86 @@
+/*
+ * What travels in the rings between I/O workers and the main thread.
+ *
+ * A ring frame carries a 32-bit tag (src/io-threads/ring.ts). Tag = client id for the two hot
+ * messages, so they need no header of their own:
+ *   worker -> main, tag id:  a COMMAND: u32 argc, argc x u32 length, then the argument bytes
+ *   main -> worker, tag id:  REPLY bytes, to be written to that client's socket
+ * Tag 0 carries control messages, payload `u8 kind, u32 client id, rest`:
+ *   worker -> main: CLOSED (socket gone), PROTOCOL_ERROR (message text: reply, then close),
+ *                   QBUF_LIMIT (closed for exceeding client-query-buffer-limit)
+ *   main -> worker: CLOSE (close after what was sent), AUTH (u8: client is authenticated)
+ *
+ * A COMMAND is decoded in place: the main thread points an Argv at the ring's bytes, so a
+ * command's arguments are copied once, from the socket read buffer into the ring.
+ */
+import type { Argv } from '../protocol/argv.ts';
+
+export const CONTROL_TAG = 0;
+export const C_CLOSED = 1;
+export const C_PROTOCOL_ERROR = 2;
+export const C_CLOSE = 3;
+export const C_AUTH = 4;
+export const C_QBUF_LIMIT = 5;
+
+export function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = v >>> 24;
+}
+
+export function readU32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** Bytes a COMMAND payload for argv needs. */
+export function commandSize(argv: Argv): number {
+  let n = 4 + 4 * argv.argc;
+  for (let i = 0; i < argv.argc; i++) n += argv.len[i];
+  return n;
+}
+
+/** Encodes argv as a COMMAND payload at dst[o]; returns the end offset. */
+export function encodeCommand(dst: Uint8Array, o: number, argv: Argv): number {
+  const argc = argv.argc;
+  writeU32(dst, o, argc);
+  let lp = o + 4;
+  let p = lp + 4 * argc;
+  const src = argv.buf;
+  for (let i = 0; i < argc; i++) {
+    const n = argv.len[i];
+    writeU32(dst, lp, n);
+    lp += 4;
+    const s = argv.off[i];
+    if (n < 64) for (let k = 0; k < n; k++) dst[p + k] = src[s + k];
+    else dst.set(src.subarray(s, s + n), p);
+    p += n;
+  }
+  return p;
+}
+
+/** Points argv at the COMMAND payload at src[o] (no copy; valid while the frame is). */
+export function decodeCommand(src: Uint8Array, o: number, argv: Argv): void {
+  const argc = readU32(src, o);
+  argv.ensure(argc);
+  let lp = o + 4;
+  let p = lp + 4 * argc;
+  for (let i = 0; i < argc; i++) {
+    const n = readU32(src, lp);
+    lp += 4;
+    argv.off[i] = p;
+    argv.len[i] = n;
+    p += n;
+  }
+  argv.argc = argc;
+  argv.buf = src;
+}
+
+/** A control message: kind, client id, optional bytes. */
+export function control(kind: number, id: number, rest?: Uint8Array): Uint8Array {
+  const b = new Uint8Array(5 + (rest?.length ?? 0));
+  b[0] = kind;
+  writeU32(b, 1, id);
+  if (rest !== undefined) b.set(rest, 5);
+  return b;
+}

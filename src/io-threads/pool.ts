@@ -1,0 +1,224 @@
+/*
+ * The main thread's side of io-threads (io-threads N > 1): N I/O workers, each linked by a
+ * command ring (worker -> main) and a reply ring (main -> worker), see docs/design-io-threads.md.
+ *
+ * The main thread accepts connections, creates the Client (id, addresses, limits), and transfers
+ * the socket to a worker; from then on it sees only frames. Draining a worker's command ring runs
+ * each command through the same Server.execute as the single-threaded path, with the Argv
+ * pointing into the ring (no copy); a client's replies for a run of its commands go back as one
+ * frame through a RingOutbox, which queues (never waits) when the reply ring is full. Commands
+ * of one client arrive in order on one ring, so per-client order, and the atomicity of each
+ * command, are those of the single-threaded server.
+ */
+import type { Socket } from 'node:net';
+import { Worker, type Transferable } from 'node:worker_threads';
+import { Argv } from '../protocol/argv.ts';
+import { parserLimits } from '../protocol/parser.ts';
+import type { Client } from '../server/client.ts';
+import type { Server } from '../server/server.ts';
+import {
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand, readU32,
+} from './frames.ts';
+import { KICK_DATA, KICK_SPACE, W_FIELDS, type WorkerInit } from './protocol.ts';
+import { MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
+
+const RING_BYTES = 1 << 20;
+const DRAIN_BUDGET = 2048;
+
+export class WorkerLink {
+  readonly index: number;
+  readonly worker: Worker;
+  readonly commands: RingConsumer;
+  readonly replies: RingProducer;
+  readonly outbox: RingOutbox;
+  readonly stats: Float64Array;
+  readonly assembler = new MessageAssembler();
+  clients = 0;
+  alive = true;
+
+  constructor(index: number, worker: Worker, commands: SharedArrayBuffer, replies: SharedArrayBuffer, stats: SharedArrayBuffer) {
+    this.index = index;
+    this.worker = worker;
+    this.commands = new RingConsumer(commands, () => worker.postMessage(KICK_SPACE));
+    this.replies = new RingProducer(replies, () => worker.postMessage(KICK_DATA));
+    this.outbox = new RingOutbox(this.replies);
+    this.stats = new Float64Array(stats);
+  }
+}
+
+export class IoThreads {
+  readonly srv: Server;
+  readonly size: number;
+  readonly links: WorkerLink[] = [];
+  private readonly argv = new Argv();
+  /** The client whose replies are being collected during a drain. */
+  private current: Client | null = null;
+  private stopping = false;
+  private nextWorker = 0;
+
+  constructor(srv: Server, size: number) {
+    this.srv = srv;
+    this.size = size;
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.links.push(await this.spawn(i));
+  }
+
+  private spawn(index: number): Promise<WorkerLink> {
+    const commands = createRing(RING_BYTES);
+    const replies = createRing(RING_BYTES);
+    const stats = new SharedArrayBuffer(W_FIELDS * 8);
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { name: `io_thd_${index + 1}` });
+    const link = new WorkerLink(index, worker, commands, replies, stats);
+    const init: WorkerInit = {
+      t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit,
+    };
+    return new Promise((resolve, reject) => {
+      const onReady = (m: unknown): void => {
+        if (m !== 'ready') return;
+        worker.off('message', onReady);
+        worker.off('error', reject);
+        worker.on('message', (k: number) => this.onKick(link, k));
+        worker.on('error', (e: Error) => this.srv.log.warning(`I/O thread ${index + 1} failed: ${e.message}`));
+        worker.on('exit', (code) => this.onExit(link, code));
+        resolve(link);
+      };
+      worker.on('message', onReady);
+      worker.once('error', reject);
+      worker.postMessage(init);
+    });
+  }
+
+  /** Hands an accepted socket (paused) to the least loaded worker. */
+  assign(sock: Socket, c: Client): void {
+    let best = this.links[this.nextWorker];
+    for (const l of this.links) if (l.clients < best.clients) best = l;
+    this.nextWorker = (best.index + 1) % this.links.length;
+    best.clients++;
+    c.io = best;
+    c.sock = null;
+    best.worker.postMessage({ t: 'client', id: c.id, sock, auth: c.authenticated }, [sock as unknown as Transferable]);
+  }
+
+  /** Sends a client's reply bytes (a slab range the writer never rewrites). */
+  send(c: Client, bytes: Uint8Array): void {
+    const link = c.io as WorkerLink;
+    link.outbox.send(bytes, c.id);
+    if (link.outbox.pending === 0 && this.current === null) link.replies.commit();
+  }
+
+  /** Asks the worker to close the client's socket once what was sent before is written. */
+  close(c: Client): void {
+    const link = c.io as WorkerLink;
+    if (!link.alive) return;
+    link.clients--;
+    link.outbox.send(control(C_CLOSE, c.id), CONTROL_TAG);
+    link.replies.commit();
+  }
+
+  /** Tells the worker whether the client is authenticated (its parser limits depend on it). */
+  authChanged(c: Client): void {
+    const link = c.io as WorkerLink;
+    link.outbox.send(control(C_AUTH, c.id, Uint8Array.of(c.authenticated ? 1 : 0)), CONTROL_TAG);
+  }
+
+  /** New parser limits for every worker (CONFIG SET proto-max-bulk-len and friends). */
+  limitsChanged(): void {
+    for (const l of this.links) {
+      l.worker.postMessage({ t: 'limits', maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit });
+    }
+  }
+
+  private onKick(link: WorkerLink, kind: number): void {
+    if (kind === KICK_DATA) this.drain(link);
+    else if (kind === KICK_SPACE) {
+      link.outbox.flush();
+      link.replies.commit();
+    }
+  }
+
+  /** Runs the commands waiting in a worker's command ring. */
+  private drain(link: WorkerLink): void {
+    if (!link.alive) return;
+    const asleep = link.commands.drain((rc) => this.onFrame(link, rc), DRAIN_BUDGET);
+    this.endClient();
+    for (const l of this.links) l.replies.commit();
+    if (!asleep) setImmediate(() => this.drain(link));
+  }
+
+  private onFrame(link: WorkerLink, rc: RingConsumer): void {
+    const msg = link.assembler.push(rc);
+    if (msg === null) return;
+    const srv = this.srv;
+    if (rc.tag === CONTROL_TAG) {
+      const id = readU32(msg, 1);
+      const c = srv.clients.get(id);
+      if (c === undefined) return;
+      if (msg[0] === C_CLOSED || msg[0] === C_QBUF_LIMIT) {
+        if (msg[0] === C_QBUF_LIMIT) srv.queryBufferLimitReached(c);
+        c.io = null; // the socket is gone already: nothing to send back
+        link.clients--;
+        if (this.current === c) this.current = null;
+        srv.freeClient(c);
+      } else if (msg[0] === C_PROTOCOL_ERROR) {
+        this.beginClient(c);
+        c.onProtocolError(Buffer.from(msg.subarray(5)).toString('latin1'));
+        this.endClient();
+      }
+      return;
+    }
+    const c = srv.clients.get(rc.tag);
+    if (c === undefined || c.closed) return;
+    if (this.current !== c) {
+      this.endClient();
+      this.beginClient(c);
+    }
+    srv.stats.netInput += msg.length;
+    decodeCommand(msg, 0, this.argv);
+    const wasAuthenticated = c.authenticated;
+    srv.execute(c, this.argv);
+    if (c.authenticated !== wasAuthenticated && c.io !== null) this.authChanged(c);
+  }
+
+  private beginClient(c: Client): void {
+    this.current = c;
+    this.srv.beginBatch(c);
+  }
+
+  /** Sends the current client's collected replies. */
+  private endClient(): void {
+    const c = this.current;
+    if (c === null) return;
+    this.current = null;
+    this.srv.flush(c);
+  }
+
+  private onExit(link: WorkerLink, code: number): void {
+    link.alive = false;
+    if (this.stopping) return;
+    const srv = this.srv;
+    srv.log.warning(`I/O thread ${link.index + 1} exited with code ${code}; closing its clients and starting a new one`);
+    for (const c of [...srv.clients.values()]) {
+      if (c.io !== link) continue;
+      c.io = null;
+      srv.freeClient(c);
+    }
+    this.spawn(link.index).then(
+      (l) => {
+        this.links[link.index] = l;
+      },
+      (e: Error) => srv.log.warning(`I/O thread ${link.index + 1} could not be restarted: ${e.message}`),
+    );
+  }
+
+  /** Per-thread counters for INFO: [connections, bytes in, bytes out, commands, replies, stalls]. */
+  counters(): number[][] {
+    return this.links.map((l) => Array.from(l.stats));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.links.map((l) => l.worker.terminate()));
+  }
+}

@@ -1,0 +1,215 @@
+/*
+ * An I/O worker thread (io-threads > 1). It owns the sockets the main thread hands it: reads
+ * them, parses RESP with the same parser as the single-threaded path, and writes each complete
+ * command into the command ring; it drains the reply ring and writes replies to the sockets.
+ * The main thread only executes commands.
+ *
+ * Back-pressure: when the command ring is full the parser stops (the rest of the client's input
+ * stays in its query buffer), reading of that socket pauses, and parsing resumes when the main
+ * thread's space kick arrives. Wake-ups are MessagePort kicks sent only on a ring's sleep/wake
+ * transitions (see ring.ts), so a busy pipeline costs no messages at all.
+ */
+import type { Socket } from 'node:net';
+import { parentPort } from 'node:worker_threads';
+import type { Argv } from '../protocol/argv.ts';
+import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser.ts';
+import { adoptSocket } from '../server/socket-reader.ts';
+import {
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, commandSize, control, encodeCommand, readU32,
+} from './frames.ts';
+import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
+import {
+  KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_COMMANDS, W_CONNECTIONS, W_REPLIES, W_STALLS, type WorkerInit,
+  type WorkerLimits,
+} from './protocol.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('io-threads worker started outside a worker thread');
+
+let commands: RingProducer;
+let replies: RingConsumer;
+let stats: Float64Array;
+const assembler = new MessageAssembler();
+const clients = new Map<number, WorkerClient>();
+/** Clients whose parsing stopped on a full command ring, in arrival order. */
+const stalled: WorkerClient[] = [];
+
+class WorkerClient implements ParserSink {
+  readonly parser = new RequestParser();
+  authenticated: boolean;
+  stopped = false;
+  closing = false;
+
+  readonly id: number;
+  sock: Socket;
+
+  constructor(id: number, sock: Socket, authenticated: boolean) {
+    this.id = id;
+    this.sock = sock;
+    this.authenticated = authenticated;
+  }
+
+  onCommand(argv: Argv): boolean {
+    stats[W_COMMANDS]++;
+    const size = commandSize(argv);
+    if (pendingChunks.length === 0 && size <= commands.maxFrame) {
+      const off = commands.reserve(size, this.id);
+      if (off >= 0) {
+        encodeCommand(commands.data, off, argv);
+        return true;
+      }
+    }
+    // The ring is full, or the command is bigger than a frame: encode it aside (rare) and send
+    // it in order, in chunks as room frees up. The parser counts it as consumed either way.
+    const msg = new Uint8Array(size);
+    encodeCommand(msg, 0, argv);
+    if (pendingChunks.length === 0) {
+      if (commands.writeMessage(msg, this.id)) return true;
+      pendingChunks.push({ msg, from: commands.resumeAt, id: this.id });
+    } else {
+      pendingChunks.push({ msg, from: 0, id: this.id });
+    }
+    return this.stall();
+  }
+
+  private stall(): boolean {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.sock.pause();
+      stalled.push(this);
+      stats[W_STALLS]++;
+    }
+    return false;
+  }
+
+  onProtocolError(message: string): void {
+    this.closing = true;
+    this.sock.pause();
+    sendControl(C_PROTOCOL_ERROR, this.id, Buffer.from(message, 'latin1'));
+  }
+
+  authRequired(): boolean {
+    return !this.authenticated;
+  }
+}
+
+/** Chunked commands interrupted by a full ring, resumed first when space frees up. */
+const pendingChunks: Array<{ msg: Uint8Array; from: number; id: number }> = [];
+
+function sendControl(kind: number, id: number, rest?: Uint8Array): void {
+  const msg = control(kind, id, rest);
+  if (pendingChunks.length > 0 || !commands.writeMessage(msg, CONTROL_TAG)) {
+    pendingChunks.push({ msg, from: commands.resumeAt, id: CONTROL_TAG });
+  }
+  commands.commit();
+}
+
+function onData(wc: WorkerClient, bytes: Uint8Array): void {
+  stats[W_BYTES_IN] += bytes.length;
+  if (wc.closing) return;
+  // A paused socket can still deliver a read that was in flight: keep it unparsed for later.
+  if (wc.stopped) wc.parser.hold(bytes);
+  else {
+    wc.parser.feed(bytes, wc);
+    commands.commit();
+  }
+  if (wc.parser.buffered > parserLimits.queryBufferLimit) {
+    // client-query-buffer-limit: drop the client; the main thread logs it and frees its state.
+    clients.delete(wc.id);
+    stats[W_CONNECTIONS]--;
+    wc.closing = true;
+    wc.parser.reset();
+    sendControl(C_QBUF_LIMIT, wc.id);
+    wc.sock.destroy();
+  }
+}
+
+function addClient(id: number, sock: Socket, authenticated: boolean): void {
+  const wc = new WorkerClient(id, sock, authenticated);
+  clients.set(id, wc);
+  stats[W_CONNECTIONS]++;
+  wc.sock = adoptSocket(sock, (bytes) => onData(wc, bytes));
+  const gone = (): void => {
+    if (clients.get(id) !== wc) return;
+    clients.delete(id);
+    stats[W_CONNECTIONS]--;
+    wc.parser.reset();
+    sendControl(C_CLOSED, id);
+  };
+  wc.sock.on('close', gone);
+  wc.sock.on('error', gone);
+}
+
+/** Writes the replies and obeys the control messages the main thread sent. */
+function drainReplies(): void {
+  const asleep = replies.drain(onReplyFrame, 4096);
+  if (!asleep) setImmediate(drainReplies);
+}
+
+function onReplyFrame(rc: RingConsumer): void {
+  const msg = assembler.push(rc);
+  if (msg === null) return;
+  const tag = rc.tag;
+  if (tag !== CONTROL_TAG) {
+    const wc = clients.get(tag);
+    if (wc === undefined) return;
+    // The ring's bytes are reused after release: the socket gets its own copy.
+    wc.sock.write(Buffer.from(msg));
+    stats[W_BYTES_OUT] += msg.length;
+    stats[W_REPLIES]++;
+    return;
+  }
+  const kind = msg[0];
+  const id = readU32(msg, 1);
+  const wc = clients.get(id);
+  if (wc === undefined) return;
+  if (kind === C_CLOSE) {
+    clients.delete(id);
+    stats[W_CONNECTIONS]--;
+    wc.closing = true;
+    wc.parser.reset();
+    wc.sock.end();
+  } else if (kind === C_AUTH) {
+    wc.authenticated = msg[5] === 1;
+  }
+}
+
+/** Room in the command ring again: finish chunked messages, then resume stalled clients. */
+function onSpace(): void {
+  while (pendingChunks.length > 0) {
+    const p = pendingChunks[0];
+    if (!commands.writeMessage(p.msg, p.id, p.from)) {
+      p.from = commands.resumeAt;
+      commands.commit();
+      return;
+    }
+    pendingChunks.shift();
+  }
+  while (stalled.length > 0) {
+    const wc = stalled.shift() as WorkerClient;
+    wc.stopped = false;
+    wc.parser.resume(wc);
+    if (wc.stopped) break; // filled the ring again: it queued itself at the end
+    if (!wc.closing) wc.sock.resume();
+  }
+  commands.commit();
+}
+
+port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; sock: Socket; auth: boolean } | number) => {
+  if (m === KICK_DATA) return drainReplies();
+  if (m === KICK_SPACE) return onSpace();
+  if (typeof m !== 'object') return;
+  if (m.t === 'init') {
+    parserLimits.maxBulkLen = m.maxBulkLen;
+    parserLimits.queryBufferLimit = m.queryBufferLimit;
+    stats = new Float64Array(m.stats);
+    commands = new RingProducer(m.commands, () => port.postMessage(KICK_DATA));
+    replies = new RingConsumer(m.replies, () => port.postMessage(KICK_SPACE));
+    port.postMessage('ready');
+  } else if (m.t === 'client') {
+    addClient(m.id, m.sock, m.auth);
+  } else if (m.t === 'limits') {
+    parserLimits.maxBulkLen = m.maxBulkLen;
+    parserLimits.queryBufferLimit = m.queryBufferLimit;
+  }
+});
