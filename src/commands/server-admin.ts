@@ -296,6 +296,14 @@ function debugCommand(c: Client, argv: Argv): void {
     const v = parseInt(argv.str(2), 10);
     c.srv.activeExpireEnabled = Number.isFinite(v) && v !== 0;
     c.w.ok();
+  } else if (argv.is(1, 'io-thread-exit') && argc === 3) {
+    // Spindle only: ends I/O worker <n> (1-based) abruptly, to exercise the restart path.
+    const n = parseInt(argv.str(2), 10);
+    if (c.srv.io === null || !(n >= 1 && n <= c.srv.io.size)) c.w.error('ERR no such I/O thread');
+    else {
+      c.srv.io.exitWorker(n - 1);
+      c.w.ok();
+    }
   } else if (argv.is(1, 'populate') && argc >= 3 && argc <= 5) {
     debugPopulate(c, argv);
   } else if (argv.is(1, 'error') && argc === 3) {

@@ -212,6 +212,11 @@ export class IoThreads {
     );
   }
 
+  /** Ends worker `index` as if it had crashed (DEBUG IO-THREAD-EXIT). */
+  exitWorker(index: number): void {
+    this.links[index].worker.postMessage({ t: 'exit' });
+  }
+
   /** Per-thread counters for INFO: [connections, bytes in, bytes out, commands, replies, stalls]. */
   counters(): number[][] {
     return this.links.map((l) => Array.from(l.stats));

@@ -98,9 +98,8 @@ const pendingChunks: Array<{ msg: Uint8Array; from: number; id: number }> = [];
 
 function sendControl(kind: number, id: number, rest?: Uint8Array): void {
   const msg = control(kind, id, rest);
-  if (pendingChunks.length > 0 || !commands.writeMessage(msg, CONTROL_TAG)) {
-    pendingChunks.push({ msg, from: commands.resumeAt, id: CONTROL_TAG });
-  }
+  if (pendingChunks.length > 0) pendingChunks.push({ msg, from: 0, id: CONTROL_TAG });
+  else if (!commands.writeMessage(msg, CONTROL_TAG)) pendingChunks.push({ msg, from: commands.resumeAt, id: CONTROL_TAG });
   commands.commit();
 }
 
@@ -195,7 +194,7 @@ function onSpace(): void {
   commands.commit();
 }
 
-port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; sock: Socket; auth: boolean } | number) => {
+port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; sock: Socket; auth: boolean } | { t: 'exit' } | number) => {
   if (m === KICK_DATA) return drainReplies();
   if (m === KICK_SPACE) return onSpace();
   if (typeof m !== 'object') return;
@@ -208,6 +207,8 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
     port.postMessage('ready');
   } else if (m.t === 'client') {
     addClient(m.id, m.sock, m.auth);
+  } else if (m.t === 'exit') {
+    process.exit(1);
   } else if (m.t === 'limits') {
     parserLimits.maxBulkLen = m.maxBulkLen;
     parserLimits.queryBufferLimit = m.queryBufferLimit;

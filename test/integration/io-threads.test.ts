@@ -1,0 +1,61 @@
+/*
+ * io-threads specifics (the rest of the integration suite also runs with io-threads 4 through
+ * `npm run test:io-threads`): connections spread over the workers, INFO's per-thread counters,
+ * and the restart of a worker that dies.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { rawClient, startSpindle, type RawClient, type ServerHandle } from '../helpers/servers.ts';
+
+let srv: ServerHandle;
+
+beforeAll(async () => {
+  srv = await startSpindle(['--io-threads', '2', '--enable-debug-command', 'yes']);
+});
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+async function info(c: RawClient): Promise<Map<string, string>> {
+  const text = (await c.send(['INFO', 'everything'])).toString('latin1');
+  const m = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+
+test('clients spread over the workers, counted in INFO', async () => {
+  const clients = await Promise.all([1, 2, 3, 4].map(() => rawClient(srv.port)));
+  try {
+    for (const c of clients) expect((await c.send(['SET', 'k', 'v'])).toString()).toBe('+OK\r\n');
+    const m = await info(clients[0]);
+    expect(m.get('io_threads_active')).toBe('1');
+    const conns = [1, 2].map((i) => Number(/connections=(\d+)/.exec(m.get(`io_thread_${i}`) ?? '')?.[1]));
+    expect(conns[0] + conns[1]).toBe(4);
+    expect(Math.abs(conns[0] - conns[1])).toBeLessThanOrEqual(1);
+  } finally {
+    for (const c of clients) c.close();
+  }
+});
+
+test('a worker that dies is logged, its clients are disconnected, a new one serves', async () => {
+  const clients = await Promise.all([1, 2, 3, 4].map(() => rawClient(srv.port)));
+  for (const c of clients) await c.send(['PING']);
+  const onThread1 = Number(/connections=(\d+)/.exec((await info(clients[0])).get('io_thread_1') ?? '')?.[1]);
+  expect(onThread1).toBeGreaterThan(0);
+  const closed = clients.map((c) => c.waitClosed(3000));
+  expect((await clients[0].send(['DEBUG', 'IO-THREAD-EXIT', '1'])).toString()).toBe('+OK\r\n');
+  const gone = (await Promise.all(closed)).filter(Boolean).length;
+  expect(gone).toBe(onThread1); // exactly the clients of thread 1
+  expect(srv.output()).toMatch(/I\/O thread 1 exited with code 1; closing its clients and starting a new one/);
+  // Everyone still connected, and every new connection, is served.
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 4; i++) {
+    const c = await rawClient(srv.port);
+    expect((await c.send(['PING'])).toString()).toBe('+PONG\r\n');
+    c.close();
+  }
+  for (const c of clients) c.close();
+});
