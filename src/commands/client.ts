@@ -19,6 +19,7 @@ import { SYNTAX } from '../protocol/errors.ts';
 import { REPLY_OFF, REPLY_ON, REPLY_SKIP, type Client } from '../server/client.ts';
 import { validateClientName } from './connection.ts';
 import type { CommandDef } from './registry.ts';
+import { argLong } from './util.ts';
 import { replyHelp } from './server-admin.ts';
 
 /** Clients with CLIENT NO-EVICT ON (eviction of clients by maxmemory-clients skips them). */
@@ -264,6 +265,32 @@ function clientNoEvictCommand(c: Client, argv: Argv): void {
   }
 }
 
+// CLIENT PAUSE timeout [WRITE | ALL]
+function clientPauseCommand(c: Client, argv: Argv): void {
+  const ms = argLong(c, argv, 2, 'ERR timeout is not an integer or out of range');
+  if (Number.isNaN(ms)) return;
+  let all = true;
+  if (argv.argc === 4) {
+    if (argv.is(3, 'write')) all = false;
+    else if (!argv.is(3, 'all')) {
+      c.w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      return;
+    }
+  }
+  if (ms < 0) {
+    c.w.error('ERR timeout is negative');
+    return;
+  }
+  c.srv.pauseClients(Date.now() + ms, all);
+  c.w.ok();
+}
+
+// CLIENT UNPAUSE
+function clientUnpauseCommand(c: Client): void {
+  c.srv.unpauseClients();
+  c.w.ok();
+}
+
 // CLIENT HELP
 function clientHelpCommand(c: Client): void {
   replyHelp(c, 'CLIENT', [
@@ -291,6 +318,10 @@ function clientHelpCommand(c: Client): void {
     '    Return information about client connections. Options:',
     '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
     '      Return clients of specified type.',
+    'UNPAUSE',
+    '    Stop the current client pause, resuming traffic.',
+    'PAUSE <timeout> [WRITE|ALL]',
+    '    Suspend all, or just write, clients for <timeout> milliseconds.',
     'REPLY (ON|OFF|SKIP)',
     '    Control the replies sent to the current connection.',
     'SETNAME <name>',
@@ -313,6 +344,8 @@ export const clientCommands: CommandDef[] = [
       { name: 'kill', summary: 'Closes the connections matching an address or filters.', handler: clientKillCommand },
       { name: 'reply', summary: 'Turns replies to this connection off, on, or off for one command.', handler: clientReplyCommand },
       { name: 'no-evict', summary: 'Exempts this connection from client eviction, or not.', handler: clientNoEvictCommand },
+      { name: 'pause', summary: 'Suspends the execution of commands (all, or writes) for a while.', handler: clientPauseCommand },
+      { name: 'unpause', summary: 'Ends a CLIENT PAUSE.', handler: clientUnpauseCommand },
       { name: 'help', summary: 'Lists the subcommands and what they do.', handler: clientHelpCommand },
     ],
   },

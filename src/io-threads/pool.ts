@@ -169,7 +169,12 @@ export class IoThreads {
       return;
     }
     const c = srv.clients.get(rc.tag);
-    if (c === undefined || c.closed) return;
+    if (c === undefined || c.closed || c.closeAfterReply) return;
+    if (c.postponed !== null) {
+      // Held back by CLIENT PAUSE: keep its later commands, in order, off the ring.
+      (c.ioBacklog ??= []).push(msg.slice());
+      return;
+    }
     if (this.current !== c) {
       this.endClient();
       this.beginClient(c);

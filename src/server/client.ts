@@ -38,6 +38,10 @@ export class Client implements ParserSink {
   /** Set once a CLIENT REPLY SKIP has been seen: the next command's reply is dropped. */
   skipNext = false;
   closeAfterReply = false;
+  /** A command held back by CLIENT PAUSE (encoded as an io-threads COMMAND payload), or null. */
+  postponed: Uint8Array | null = null;
+  /** io-threads: commands that arrived while this client was held back, in order. */
+  ioBacklog: Uint8Array[] | null = null;
   closed = false;
   readonly ctime: number;
   lastInteraction: number;

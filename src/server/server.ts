@@ -9,10 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
-import type { Argv } from '../protocol/argv.ts';
+import { Argv } from '../protocol/argv.ts';
+import { commandSize, decodeCommand, encodeCommand } from '../io-threads/frames.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
-import { CMD_NO_AUTH, type Command, Registry } from '../commands/registry.ts';
+import { CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_WRITE, type Command, Registry } from '../commands/registry.ts';
 import { Arena } from '../store/arena.ts';
 import { hashBytes } from '../store/hash.ts';
 import { Keyspace } from '../store/keyspace.ts';
@@ -250,6 +251,10 @@ export class Server {
     const n = chunk.length;
     c.netIn += n;
     this.stats.netInput += n;
+    if (c.postponed !== null) {
+      c.parser.hold(chunk); // held back by CLIENT PAUSE: parse later, in order
+      return;
+    }
     this.beginBatch(c);
     c.parser.feed(chunk, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
@@ -349,8 +354,85 @@ export class Server {
       this.reject(c, cmd, 'NOAUTH Authentication required.');
       return this.afterCommand(c, mark);
     }
+    if (this.pauseEndMs !== 0 && this.pausedFor(cmd) && c.kind !== 'replica') {
+      this.postpone(c, argv);
+      return false;
+    }
     this.call(c, cmd, argv);
     return this.afterCommand(c, mark);
+  }
+
+  // ---- CLIENT PAUSE ----------------------------------------------------------------------------
+
+  /** CLIENT PAUSE end time (unix ms), 0 when not paused. */
+  pauseEndMs = 0;
+  private pauseAll = false;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  /** Clients holding a postponed command, in the order they were held. */
+  private postponedClients: Client[] = [];
+
+  /** Pauses clients until `endMs` (extends, never shortens; ALL wins over WRITE), as Redis. */
+  pauseClients(endMs: number, all: boolean): void {
+    if (all) this.pauseAll = true;
+    if (endMs > this.pauseEndMs) {
+      this.pauseEndMs = endMs;
+      if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+      this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, endMs - Date.now()));
+    }
+  }
+
+  /** Ends the pause; held-back clients run again from the event loop, in order. */
+  unpauseClients(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.pauseEndMs = 0;
+    this.pauseAll = false;
+    const held = this.postponedClients;
+    if (held.length === 0) return;
+    this.postponedClients = [];
+    // Not now: the caller is in the middle of another client's batch (the writer is shared).
+    setImmediate(() => {
+      for (const c of held) this.resumePostponed(c);
+    });
+  }
+
+  /** Whether the current pause holds back this command (ALL: every one; WRITE: writes). */
+  private pausedFor(cmd: Command): boolean {
+    if (Date.now() >= this.pauseEndMs) {
+      this.unpauseClients();
+      return false;
+    }
+    return this.pauseAll || (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
+  }
+
+  /** Keeps a copy of the command; the client processes nothing more until it runs. */
+  private postpone(c: Client, argv: Argv): void {
+    const copy = new Uint8Array(commandSize(argv));
+    encodeCommand(copy, 0, argv);
+    c.postponed = copy;
+    this.postponedClients.push(c);
+  }
+
+  /** Runs a held-back client's command, then what it sent meanwhile. */
+  private resumePostponed(c: Client): void {
+    const cmd = c.postponed;
+    if (cmd === null || c.closed) return;
+    c.postponed = null;
+    const argv = new Argv();
+    decodeCommand(cmd, 0, argv);
+    this.beginBatch(c);
+    if (this.execute(c, argv)) {
+      if (c.io === null) c.parser.resume(c);
+      else {
+        const backlog = c.ioBacklog ?? [];
+        while (backlog.length > 0 && c.postponed === null && !c.closeAfterReply) {
+          decodeCommand(backlog.shift() as Uint8Array, 0, argv);
+          this.execute(c, argv);
+        }
+        if (backlog.length === 0) c.ioBacklog = null;
+      }
+    }
+    this.flush(c);
   }
 
   /** Calls a command's handler with commandstats accounting. */
