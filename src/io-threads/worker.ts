@@ -208,7 +208,9 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
   } else if (m.t === 'client') {
     addClient(m.id, m.sock, m.auth);
   } else if (m.t === 'exit') {
-    process.exit(1);
+    // DEBUG IO-THREAD-EXIT: die like a crash, but let the DEBUG reply (sent right after this
+    // message) reach its client first.
+    setTimeout(() => process.exit(1), 50);
   } else if (m.t === 'limits') {
     parserLimits.maxBulkLen = m.maxBulkLen;
     parserLimits.queryBufferLimit = m.queryBufferLimit;

@@ -43,13 +43,17 @@ test('clients spread over the workers, counted in INFO', async () => {
 test('a worker that dies is logged, its clients are disconnected, a new one serves', async () => {
   const clients = await Promise.all([1, 2, 3, 4].map(() => rawClient(srv.port)));
   for (const c of clients) await c.send(['PING']);
-  const onThread1 = Number(/connections=(\d+)/.exec((await info(clients[0])).get('io_thread_1') ?? '')?.[1]);
-  expect(onThread1).toBeGreaterThan(0);
+  // Kill the thread that holds most of these connections (earlier tests' closes may still be
+  // settling, so the split is not always 2/2).
+  const m = await info(clients[0]);
+  const conns = [1, 2].map((i) => Number(/connections=(\d+)/.exec(m.get(`io_thread_${i}`) ?? '')?.[1]));
+  const victim = conns[0] >= conns[1] ? 1 : 2;
+  expect(conns[victim - 1]).toBeGreaterThan(0);
   const closed = clients.map((c) => c.waitClosed(3000));
-  expect((await clients[0].send(['DEBUG', 'IO-THREAD-EXIT', '1'])).toString()).toBe('+OK\r\n');
+  expect((await clients[0].send(['DEBUG', 'IO-THREAD-EXIT', String(victim)])).toString()).toBe('+OK\r\n');
   const gone = (await Promise.all(closed)).filter(Boolean).length;
-  expect(gone).toBe(onThread1); // exactly the clients of thread 1
-  expect(srv.output()).toMatch(/I\/O thread 1 exited with code 1; closing its clients and starting a new one/);
+  expect(gone).toBe(conns[victim - 1]); // exactly that thread's clients
+  expect(srv.output()).toContain(`I/O thread ${victim} exited with code 1; closing its clients and starting a new one`);
   // Everyone still connected, and every new connection, is served.
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 0; i < 4; i++) {
