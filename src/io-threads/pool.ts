@@ -19,7 +19,10 @@ import type { Server } from '../server/server.ts';
 import {
   CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand, readU32,
 } from './frames.ts';
-import { KICK_DATA, KICK_SPACE, W_FIELDS, type WorkerInit } from './protocol.ts';
+import {
+  KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, clockUs,
+  type WorkerInit,
+} from './protocol.ts';
 import { MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
 
 const RING_BYTES = 1 << 20;
@@ -105,6 +108,7 @@ export class IoThreads {
   send(c: Client, bytes: Uint8Array): void {
     const link = c.io as WorkerLink;
     link.outbox.send(bytes, c.id);
+    if (link.stats[W_REPLY_STAMP] === 0) link.stats[W_REPLY_STAMP] = clockUs();
     if (link.outbox.pending === 0 && this.current === null) link.replies.commit();
   }
 
@@ -141,8 +145,20 @@ export class IoThreads {
   /** Runs the commands waiting in a worker's command ring. */
   private drain(link: WorkerLink): void {
     if (!link.alive) return;
+    const st = link.stats;
+    const t0 = clockUs();
+    const stamp = st[W_CMD_STAMP];
+    if (stamp !== 0) {
+      st[W_CMD_STAMP] = 0;
+      st[W_QUEUE_US] += t0 - stamp;
+      st[W_QUEUE_N]++;
+    }
+    const n0 = this.srv.stats.numCommands;
     const asleep = link.commands.drain((rc) => this.onFrame(link, rc), DRAIN_BUDGET);
     this.endClient();
+    const t1 = clockUs();
+    st[W_EXEC_US] += t1 - t0;
+    st[W_EXEC_N] += this.srv.stats.numCommands - n0;
     for (const l of this.links) l.replies.commit();
     if (!asleep) setImmediate(() => this.drain(link));
   }
@@ -222,7 +238,7 @@ export class IoThreads {
     this.links[index].worker.postMessage({ t: 'exit' });
   }
 
-  /** Per-thread counters for INFO: [connections, bytes in, bytes out, commands, replies, stalls]. */
+  /** Per-thread counters for INFO (protocol.ts W_* slots). */
   counters(): number[][] {
     return this.links.map((l) => Array.from(l.stats));
   }

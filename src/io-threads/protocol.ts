@@ -13,7 +13,31 @@ export const W_BYTES_OUT = 2;
 export const W_COMMANDS = 3;
 export const W_REPLIES = 4;
 export const W_STALLS = 5;
-export const W_FIELDS = 6;
+// Where a command's time goes (sums in µs and counts; averages are shown by INFO):
+/** Worker: parsing and encoding into the ring, per command. */
+export const W_PARSE_US = 6;
+export const W_PARSE_N = 7;
+/** Main: from the worker's first unconsumed commit to the main thread's drain, per batch. */
+export const W_QUEUE_US = 8;
+export const W_QUEUE_N = 9;
+/** Main: executing the commands of a drain (handlers and reply writing), per command. */
+export const W_EXEC_US = 10;
+export const W_EXEC_N = 11;
+/** Worker: from the main thread's first unconsumed reply commit to the worker's drain. */
+export const W_REPLY_US = 12;
+export const W_REPLY_N = 13;
+/** Worker: socket.write of a reply. */
+export const W_WRITE_US = 14;
+export const W_WRITE_N = 15;
+/** Absolute µs of the first commit the other side has not drained yet (0: none). */
+export const W_CMD_STAMP = 16;
+export const W_REPLY_STAMP = 17;
+export const W_FIELDS = 18;
+
+/** Microseconds on a clock shared by all threads (performance.now() has a per-thread origin). */
+export function clockUs(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
+}
 
 export interface WorkerInit {
   t: 'init';

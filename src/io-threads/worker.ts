@@ -19,8 +19,8 @@ import {
 } from './frames.ts';
 import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
 import {
-  KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_COMMANDS, W_CONNECTIONS, W_REPLIES, W_STALLS, type WorkerInit,
-  type WorkerLimits,
+  KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_CMD_STAMP, W_COMMANDS, W_CONNECTIONS, W_PARSE_N, W_PARSE_US, W_REPLIES,
+  W_REPLY_N, W_REPLY_STAMP, W_REPLY_US, W_STALLS, W_WRITE_N, W_WRITE_US, clockUs, type WorkerInit, type WorkerLimits,
 } from './protocol.ts';
 
 const port = parentPort;
@@ -109,7 +109,13 @@ function onData(wc: WorkerClient, bytes: Uint8Array): void {
   // A paused socket can still deliver a read that was in flight: keep it unparsed for later.
   if (wc.stopped) wc.parser.hold(bytes);
   else {
+    const n0 = stats[W_COMMANDS];
+    const t0 = clockUs();
     wc.parser.feed(bytes, wc);
+    const t1 = clockUs();
+    stats[W_PARSE_US] += t1 - t0;
+    stats[W_PARSE_N] += stats[W_COMMANDS] - n0;
+    if (stats[W_CMD_STAMP] === 0 && commands.uncommitted > 0) stats[W_CMD_STAMP] = t1;
     commands.commit();
   }
   if (wc.parser.buffered > parserLimits.queryBufferLimit) {
@@ -141,6 +147,12 @@ function addClient(id: number, sock: Socket, authenticated: boolean): void {
 
 /** Writes the replies and obeys the control messages the main thread sent. */
 function drainReplies(): void {
+  const stamp = stats[W_REPLY_STAMP];
+  if (stamp !== 0) {
+    stats[W_REPLY_STAMP] = 0;
+    stats[W_REPLY_US] += clockUs() - stamp;
+    stats[W_REPLY_N]++;
+  }
   const asleep = replies.drain(onReplyFrame, 4096);
   if (!asleep) setImmediate(drainReplies);
 }
@@ -153,7 +165,10 @@ function onReplyFrame(rc: RingConsumer): void {
     const wc = clients.get(tag);
     if (wc === undefined) return;
     // The ring's bytes are reused after release: the socket gets its own copy.
+    const t0 = clockUs();
     wc.sock.write(Buffer.from(msg));
+    stats[W_WRITE_US] += clockUs() - t0;
+    stats[W_WRITE_N]++;
     stats[W_BYTES_OUT] += msg.length;
     stats[W_REPLIES]++;
     return;

@@ -621,9 +621,15 @@ function spindleFields(srv: Server): Fields {
 /** One line per I/O worker (io-threads > 1): its connections and traffic counters. */
 function ioThreadFields(srv: Server): Fields {
   if (srv.io === null) return [];
+  const avg = (sum: number, n: number): string => (n > 0 ? (sum / n).toFixed(2) : '0.00');
   return srv.io.counters().map((v, i): [string, string] => [
     `io_thread_${i + 1}`,
-    `connections=${v[0]},bytes_in=${v[1]},bytes_out=${v[2]},commands=${v[3]},replies=${v[4]},ring_full_stalls=${v[5]}`,
+    `connections=${v[0]},bytes_in=${v[1]},bytes_out=${v[2]},commands=${v[3]},replies=${v[4]},ring_full_stalls=${v[5]}` +
+      // Average µs per stage: parse (worker, per command), queue wait (worker commit to main
+      // drain, per batch), execute (main, per command), reply wait (main commit to worker
+      // drain, per batch), write (worker socket.write, per reply).
+      `,parse_us=${avg(v[6], v[7])},queue_wait_us=${avg(v[8], v[9])},execute_us=${avg(v[10], v[11])}` +
+      `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}`,
   ]);
 }
 

@@ -35,6 +35,12 @@ test('clients spread over the workers, counted in INFO', async () => {
     const conns = [1, 2].map((i) => Number(/connections=(\d+)/.exec(m.get(`io_thread_${i}`) ?? '')?.[1]));
     expect(conns[0] + conns[1]).toBe(4);
     expect(Math.abs(conns[0] - conns[1])).toBeLessThanOrEqual(1);
+    // Where the time goes, per stage, as averages in µs.
+    const line = m.get('io_thread_1') ?? '';
+    for (const stage of ['parse_us', 'queue_wait_us', 'execute_us', 'reply_wait_us', 'write_us']) {
+      expect(line).toMatch(new RegExp(`${stage}=\\d+\\.\\d\\d`));
+    }
+    expect(Number(/execute_us=([\d.]+)/.exec(line)?.[1])).toBeGreaterThan(0);
   } finally {
     for (const c of clients) c.close();
   }
