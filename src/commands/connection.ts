@@ -4,7 +4,7 @@
  * user is "nopass" and any password is accepted), as Redis behaves without ACL rules.
  */
 import type { Argv } from '../protocol/argv.ts';
-import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS } from '../protocol/errors.ts';
+import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, wrongArity } from '../protocol/errors.ts';
 import { REDIS_VERSION } from '../server/server.ts';
 import { REPLY_ON, type Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
@@ -13,7 +13,7 @@ import { argInt, argLong } from './util.ts';
 // PING [message]
 function pingCommand(c: Client, argv: Argv): void {
   if (argv.argc > 2) {
-    c.w.error("ERR wrong number of arguments for 'ping' command");
+    c.w.error(wrongArity('ping'));
     return;
   }
   if (argv.argc === 1) c.w.simple('PONG');

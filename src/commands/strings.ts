@@ -6,7 +6,7 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import {
-  NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime,
+  NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime, wrongArity,
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
@@ -248,7 +248,7 @@ function mgetCommand(c: Client, argv: Argv): void {
 // MSET key value [key value ...]
 function msetCommand(c: Client, argv: Argv): void {
   if (argv.argc % 2 === 0) {
-    c.w.error("ERR wrong number of arguments for 'mset' command");
+    c.w.error(wrongArity('mset'));
     return;
   }
   msetAll(c, argv);
@@ -267,7 +267,7 @@ function msetAll(c: Client, argv: Argv): void {
 // MSETNX key value [key value ...]
 function msetnxCommand(c: Client, argv: Argv): void {
   if (argv.argc % 2 === 0) {
-    c.w.error("ERR wrong number of arguments for 'msetnx' command");
+    c.w.error(wrongArity('msetnx'));
     return;
   }
   for (let i = 1; i < argv.argc; i += 2) {

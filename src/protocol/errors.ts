@@ -11,14 +11,12 @@ export const OVERFLOW = 'ERR increment or decrement would overflow';
 export const NAN_OR_INF = 'ERR increment would produce NaN or Infinity';
 export const NO_SUCH_KEY = 'ERR no such key';
 export const DB_INDEX_OUT_OF_RANGE = 'ERR DB index is out of range';
-export const INVALID_DB_INDEX = 'ERR invalid DB index';
 export const OFFSET_OUT_OF_RANGE = 'ERR offset is out of range';
 export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 export const NOAUTH = 'NOAUTH Authentication required.';
 export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const INVALID_CURSOR = 'ERR invalid cursor';
 export const SAME_OBJECT = 'ERR source and destination objects are the same';
-export const INVALID_EXPIRE_PREFIX = 'ERR invalid expire time in ';
 
 export function invalidExpireTime(fullName: string): string {
   return `ERR invalid expire time in '${fullName}' command`;
@@ -30,8 +28,4 @@ export function wrongArity(fullName: string): string {
 
 export function unknownSubcommand(sub: string, container: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
-}
-
-export function outOfRange(what: string): string {
-  return `ERR ${what} is out of range`;
 }

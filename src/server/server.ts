@@ -11,6 +11,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { Argv } from '../protocol/argv.ts';
 import { commandSize, decodeCommand, encodeCommand } from '../io-threads/frames.ts';
+import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
 import { CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_WRITE, type Command, Registry } from '../commands/registry.ts';
@@ -329,7 +330,7 @@ export class Server {
     if (cmd !== null && cmd.hasSubcommands && argv.argc > 1) {
       const sub = cmd.subcommand(argv.lower(1));
       if (sub === undefined) {
-        this.reject(c, null, `ERR unknown subcommand '${truncate(argv.str(1), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
+        this.reject(c, null, unknownSubcommand(truncate(argv.str(1), 128), cmd.name));
         return this.afterCommand(c, mark);
       }
       cmd = sub;
@@ -343,7 +344,7 @@ export class Server {
     if (c.lastCmd !== cmd.fullName) c.lastCmd = cmd.fullName; // skip the write barrier when unchanged
     const arity = cmd.arity;
     if ((arity > 0 && arity !== argv.argc) || argv.argc < -arity) {
-      this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+      this.reject(c, cmd, wrongArity(cmd.fullName));
       return this.afterCommand(c, mark);
     }
     if (cmd.protectedBy !== null && !this.protectedAllowed(c, cmd.protectedBy)) {

@@ -4,11 +4,7 @@
  * Murmur3 with a secret seed is weaker but far cheaper in JS, where there are no 64-bit ints).
  */
 
-let seed = (Math.random() * 0x100000000) >>> 0;
-
-export function setHashSeed(s: number): void {
-  seed = s >>> 0;
-}
+const seed = (Math.random() * 0x100000000) >>> 0;
 
 export function hashBytes(b: Uint8Array, o: number, n: number): number {
   let h = seed;
