@@ -50,7 +50,15 @@ async function ping(): Promise<string> {
 
 describe('limits', () => {
   test('maxclients: the connection over the limit is refused with Redis error', async () => {
-    const held = await Promise.all([1, 2, 3, 4].map(() => rawClient(srv.port)));
+    // Closed connections leave asynchronously (with io-threads through the worker), so first
+    // wait until ours is the only client, then fill the other three slots.
+    const admin = await rawClient(srv.port);
+    for (let i = 0; i < 100; i++) {
+      const info = (await admin.send(['INFO', 'clients'])).toString();
+      if (/connected_clients:1\r\n/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const held = [admin, ...(await Promise.all([1, 2, 3].map(() => rawClient(srv.port))))];
     try {
       for (const h of held) expect((await h.send(['PING'])).toString()).toBe('+PONG\r\n');
       const extra = await sendAndCollect(null);
@@ -59,7 +67,7 @@ describe('limits', () => {
     } finally {
       for (const h of held) h.close();
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
     expect(await ping()).toBe('+PONG\r\n');
   });
 
