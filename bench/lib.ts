@@ -577,6 +577,14 @@ export function defaultSpindleCmd(nodeArgs: string[] = []): string[] {
   return [process.execPath, ...nodeArgs, SPINDLE_MAIN];
 }
 
+/** The Spindle command a bench runs: --spindle-cmd when given (e.g. "redis-server" for a dry
+ * run), else this Node running src/main.ts with the given Node flags. */
+export function resolveSpindleCmd(override: string, nodeArgs: string[]): string[] {
+  if (override === '') return defaultSpindleCmd(nodeArgs);
+  if (nodeArgs.length) process.stderr.write('warning: --spindle-node-args ignored with --spindle-cmd\n');
+  return splitCommand(override);
+}
+
 function looksLikeRedisServer(cmd: string[]): boolean {
   return cmd.length > 0 && /redis-server/.test(path.basename(cmd[0]!));
 }

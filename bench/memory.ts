@@ -19,7 +19,7 @@ import {
   bytesPerKey,
   command,
   dbsize,
-  defaultSpindleCmd,
+  resolveSpindleCmd,
   environmentSummary,
   fmtNum,
   fmtRatio,
@@ -331,13 +331,7 @@ async function main(): Promise<void> {
   const portRange = parsePortRange(str('ports'));
   const out = opts.get('out') as string | undefined;
 
-  let spindleCmd: string[];
-  if (str('spindle-cmd')) {
-    spindleCmd = splitCommand(str('spindle-cmd'));
-    if (spindleNodeArgs.length) process.stderr.write('warning: --spindle-node-args ignored with --spindle-cmd\n');
-  } else {
-    spindleCmd = defaultSpindleCmd(spindleNodeArgs);
-  }
+  const spindleCmd = resolveSpindleCmd(str('spindle-cmd'), spindleNodeArgs);
   const redisCmd = splitCommand(str('redis-cmd'));
   const log = (s: string) => process.stderr.write(s + '\n');
   const started = new Date();

@@ -13,7 +13,7 @@ import {
   assertAlive,
   appendOut,
   benchProblem,
-  defaultSpindleCmd,
+  resolveSpindleCmd,
   environmentSummary,
   fmtNum,
   fmtRatio,
@@ -86,13 +86,7 @@ async function main(): Promise<void> {
   const portRange = parsePortRange(str('ports'));
   const out = opts.get('out') as string | undefined;
 
-  let spindleCmd: string[];
-  if (str('spindle-cmd')) {
-    spindleCmd = splitCommand(str('spindle-cmd'));
-    if (spindleNodeArgs.length) process.stderr.write('warning: --spindle-node-args ignored with --spindle-cmd\n');
-  } else {
-    spindleCmd = defaultSpindleCmd(spindleNodeArgs);
-  }
+  const spindleCmd = resolveSpindleCmd(str('spindle-cmd'), spindleNodeArgs);
   const redisCmd = splitCommand(str('redis-cmd'));
 
   const log = (s: string) => process.stderr.write(s + '\n');

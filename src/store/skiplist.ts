@@ -852,6 +852,12 @@ export class Skiplist {
     return cur;
   }
 
+  /** The node `offset` ranks past `foundRank` in the walk's direction (O(log n)), or 0. */
+  private skipFromFound(reverse: boolean, offset: number): number {
+    const rk = reverse ? this.foundRank - offset : this.foundRank + offset;
+    return rk < 0 || rk >= this.size ? 0 : this.nodeAt(rk + 1);
+  }
+
   /** Members with a score in the range (ZCOUNT): two descents, no walk. */
   countInScoreRange(r: ScoreRange): number {
     if (this.firstInScoreRange(r) === 0) return 0;
@@ -869,9 +875,8 @@ export class Skiplist {
     let x = reverse ? this.lastInScoreRange(r) : this.firstInScoreRange(r);
     if (x === 0) return 0;
     if (offset > 0) {
-      const rk = reverse ? this.foundRank - offset : this.foundRank + offset;
-      if (rk < 0 || rk >= this.size) return 0;
-      x = this.nodeAt(rk + 1);
+      x = this.skipFromFound(reverse, offset);
+      if (x === 0) return 0;
     }
     const f64 = this.f64;
     const i32 = this.i32;
@@ -990,9 +995,8 @@ export class Skiplist {
     let x = reverse ? this.lastInLexRange(r) : this.firstInLexRange(r);
     if (x === 0) return 0;
     if (offset > 0) {
-      const rk = reverse ? this.foundRank - offset : this.foundRank + offset;
-      if (rk < 0 || rk >= this.size) return 0;
-      x = this.nodeAt(rk + 1);
+      x = this.skipFromFound(reverse, offset);
+      if (x === 0) return 0;
     }
     const i32 = this.i32;
     const step = reverse ? W_PREV : W_FWD;
