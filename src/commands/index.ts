@@ -2,11 +2,15 @@
 import { clientCommands } from './client.ts';
 import { connectionCommands } from './connection.ts';
 import { expireCommands } from './expire.ts';
+import { hashCommands } from './hashes.ts';
 import { introspectionCommands } from './introspection.ts';
 import { keyCommands } from './keys.ts';
+import { listCommands } from './lists.ts';
 import { Registry, type CommandMeta } from './registry.ts';
 import { adminCommands } from './server-admin.ts';
+import { setCommands } from './sets.ts';
 import { stringCommands } from './strings.ts';
+import { zsetCommands } from './zsets.ts';
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
   const r = new Registry(meta);
@@ -17,5 +21,9 @@ export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
   r.register(adminCommands);
   r.register(introspectionCommands);
   r.register(clientCommands);
+  r.register(listCommands);
+  r.register(hashCommands);
+  r.register(setCommands);
+  r.register(zsetCommands);
   return r;
 }

@@ -134,13 +134,14 @@ function copyBytes(src: Keyspace, e: number, dst: Keyspace, ne: number): void {
  */
 function transferValue(src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
   const meta = src.meta[e];
-  if ((meta & 15) === OBJ_STRING) {
+  if (!src.holdsObject(e)) {
     const ne = dst.add(b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
     return ne;
   }
   const obj = src.getObject(e);
-  const ne = dst.add(b, o, n, h, 0, meta & ~15); // a string entry until it holds the object
+  src.detachObject(e);
+  const ne = dst.add(b, o, n, h, 0, meta & ~0xff); // a string entry until it holds the object
   dst.setObject(ne, obj);
   dst.meta[ne] = meta;
   return ne;
@@ -170,7 +171,7 @@ export function duplicateValue(
 ): number {
   const meta = (src.meta[e] & 0xff) | (lru << 8);
   const type = meta & 15;
-  if (type === OBJ_STRING) {
+  if (!src.holdsObject(e)) {
     const ne = dst.add(b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
     return ne;
@@ -178,7 +179,7 @@ export function duplicateValue(
   const dup = duplicators[type];
   if (dup === undefined) throw new Error(`duplicateValue: no duplicator registered for type ${type}`);
   const copy = dup(src.getObject(e));
-  const ne = dst.add(b, o, n, h, 0, meta & ~15);
+  const ne = dst.add(b, o, n, h, 0, meta & ~0xff);
   dst.setObject(ne, copy);
   dst.meta[ne] = meta;
   return ne;
@@ -476,6 +477,45 @@ export function parseScanCursor(b: Uint8Array, o: number, n: number): number {
   return neg ? (4294967296 - lo) % 4294967296 : lo;
 }
 
+/** SCAN options parsed by parseScanOptions (argument indexes, -1 when absent). */
+export const scanOptions = { count: 10, pattern: -1, type: -1 };
+
+/**
+ * Parses [MATCH pattern] [COUNT count] (and [TYPE type] when allowType: SCAN only) from argv[from]
+ * into `scanOptions`, as scanGenericCommand does. Returns false after replying the error.
+ */
+export function parseScanOptions(c: Client, argv: Argv, from: number, allowType: boolean): boolean {
+  scanOptions.count = 10;
+  scanOptions.pattern = -1;
+  scanOptions.type = -1;
+  for (let i = from; i < argv.argc; ) {
+    const left = argv.argc - i;
+    if (argv.is(i, 'count') && left >= 2) {
+      const v = parseLongLong(argv.buf, argv.off[i + 1], argv.len[i + 1]);
+      if (Number.isNaN(v)) {
+        c.w.error(NOT_INTEGER);
+        return false;
+      }
+      if (v < 1) {
+        c.w.error(SYNTAX);
+        return false;
+      }
+      scanOptions.count = v;
+      i += 2;
+    } else if (argv.is(i, 'match') && left >= 2) {
+      scanOptions.pattern = i + 1;
+      i += 2;
+    } else if (allowType && argv.is(i, 'type') && left >= 2) {
+      scanOptions.type = i + 1;
+      i += 2;
+    } else {
+      c.w.error(SYNTAX);
+      return false;
+    }
+  }
+  return true;
+}
+
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 function scanCommand(c: Client, argv: Argv): void {
   const cursor = parseScanCursor(argv.buf, argv.off[1], argv.len[1]);
@@ -483,35 +523,8 @@ function scanCommand(c: Client, argv: Argv): void {
     c.w.error(INVALID_CURSOR);
     return;
   }
-  let count = 10;
-  let pat = -1;
-  let typeArg = -1;
-  for (let i = 2; i < argv.argc; ) {
-    const left = argv.argc - i;
-    if (argv.is(i, 'count') && left >= 2) {
-      const v = parseLongLong(argv.buf, argv.off[i + 1], argv.len[i + 1]);
-      if (Number.isNaN(v)) {
-        c.w.error(NOT_INTEGER);
-        return;
-      }
-      if (v < 1) {
-        c.w.error(SYNTAX);
-        return;
-      }
-      count = v;
-      i += 2;
-    } else if (argv.is(i, 'match') && left >= 2) {
-      pat = i + 1;
-      i += 2;
-    } else if (argv.is(i, 'type') && left >= 2) {
-      typeArg = i + 1;
-      i += 2;
-    } else {
-      c.w.error(SYNTAX);
-      return;
-    }
-  }
-  scanKeys(c, cursor, count, pat, typeArg, argv);
+  if (!parseScanOptions(c, argv, 2, true)) return;
+  scanKeys(c, cursor, scanOptions.count, scanOptions.pattern, scanOptions.type, argv);
 }
 
 function scanKeys(c: Client, cursor: number, count: number, patArg: number, typeArg: number, argv: Argv): void {

@@ -39,6 +39,24 @@ export const ENC_QUICKLIST = 9;
 export const ENC_STREAM = 10;
 export const ENC_LISTPACK = 11;
 
+/**
+ * A value kept as a JS object (big aggregates) rather than as bytes in the record. If it holds
+ * arena memory of its own (skiplist members, dict records), `free` returns it when the key goes.
+ */
+export interface StoredObject {
+  free?(): void;
+}
+
+/**
+ * Whether values of this type and encoding are JS objects (the record holds a slot number) or
+ * bytes in the record: strings (raw/int/embstr) and listpack-encoded hashes and sorted sets are
+ * bytes, everything else is an object. A listpack value's bytes are a listpack buffer whose
+ * header gives the bytes in use; any bytes past that are spare capacity.
+ */
+export function isObjectValue(type: number, enc: number): boolean {
+  return type !== OBJ_STRING && enc !== ENC_LISTPACK;
+}
+
 const MAX_ENTRIES = 1 << 28;
 const MIN_TABLE = 4;
 
@@ -161,6 +179,18 @@ export class Keyspace {
   keyBytes(e: number): Buffer {
     const o = this.keyOff(e);
     return Buffer.from(this.arena.u8.subarray(o, o + this.keyLen(e)));
+  }
+
+  /** A view (no copy) of entry e's value bytes; valid until e's value is resized or deleted. */
+  valView(e: number): Uint8Array {
+    const o = this.valOff(e);
+    return this.arena.u8.subarray(o, o + this.valLen(e));
+  }
+
+  /** Whether entry e's value is a JS object (see isObjectValue). */
+  holdsObject(e: number): boolean {
+    const m = this.meta[e];
+    return isObjectValue(m & 15, (m >>> 4) & 15);
   }
 
   /** A copy of the value bytes of entry e. */
@@ -313,7 +343,7 @@ export class Keyspace {
   delete(e: number): void {
     this.unlink(e);
     const size = this.recSize(e);
-    if ((this.meta[e] & 15) !== OBJ_STRING) this.objFree.push(this.releaseSlot(e));
+    if (this.holdsObject(e)) this.objFree.push(this.releaseSlot(e));
     this.arena.free(this.rec[e], size);
     if (this.expi[e] >= 0) this.removeExpireIndex(this.expi[e]);
     const last = this.count - 1;
@@ -496,11 +526,13 @@ export class Keyspace {
   // ---- object values -------------------------------------------------------------------------
 
   /**
-   * Stores a JS object as e's value: the record's value holds a slot number in `objs`. The caller
-   * sets the entry's type; a string entry gets a new slot, an object entry has its slot reused.
+   * Stores a JS object as e's value: the record's value holds a slot number in `objs`. An entry
+   * whose meta says it holds bytes (string, listpack) gets a new slot; one already holding an
+   * object has its slot reused (the old object is not freed). The caller sets the meta (type and
+   * encoding) after this call.
    */
   setObject(e: number, obj: unknown): void {
-    if ((this.meta[e] & 15) !== OBJ_STRING) {
+    if (this.holdsObject(e)) {
       this.objs[this.slotOf(e)] = obj;
       return;
     }
@@ -524,8 +556,17 @@ export class Keyspace {
     return (u8[v] | (u8[v + 1] << 8) | (u8[v + 2] << 16) | (u8[v + 3] << 24)) >>> 0;
   }
 
+  /**
+   * Forgets entry e's object without freeing it (RENAME/MOVE hand the object to another entry,
+   * then delete this one).
+   */
+  detachObject(e: number): void {
+    this.objs[this.slotOf(e)] = undefined;
+  }
+
   private releaseSlot(e: number): number {
     const slot = this.slotOf(e);
+    (this.objs[slot] as StoredObject | undefined)?.free?.();
     this.objs[slot] = undefined;
     return slot;
   }
@@ -582,7 +623,10 @@ export class Keyspace {
   /** Drops every key (the arena blocks are freed one by one unless `arenaCleared`). */
   clear(arenaCleared: boolean): void {
     if (!arenaCleared) {
-      for (let e = 0; e < this.count; e++) this.arena.free(this.rec[e], this.recSize(e));
+      for (let e = 0; e < this.count; e++) {
+        if (this.holdsObject(e)) this.releaseSlot(e);
+        this.arena.free(this.rec[e], this.recSize(e));
+      }
     }
     this.count = 0;
     this.t0 = new Int32Array(MIN_TABLE);

@@ -1,0 +1,4 @@
+/* Hashes commands: being written (issue 4). */
+import type { CommandDef } from './registry.ts';
+
+export const hashCommands: CommandDef[] = [];

@@ -1,0 +1,4 @@
+/* Sets commands: being written (issue 4). */
+import type { CommandDef } from './registry.ts';
+
+export const setCommands: CommandDef[] = [];
