@@ -70,6 +70,7 @@ function clientFlags(c: Client): string {
   if (c.kind === 'replica') f += 'S';
   if (c.kind === 'master') f += 'M';
   if (c.kind === 'pubsub') f += 'P';
+  if (c.blockState !== null) f += 'b';
   if (c.closeAfterReply) f += 'c';
   if (isUnixSocket(c)) f += 'U';
   if (noEvict.has(c)) f += 'e';
@@ -291,6 +292,28 @@ function clientUnpauseCommand(c: Client): void {
   c.w.ok();
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+function clientUnblockCommand(c: Client, argv: Argv): void {
+  const id = argLong(c, argv, 2);
+  if (Number.isNaN(id)) return;
+  let reply: 'timeout' | 'error' = 'timeout';
+  if (argv.argc === 4) {
+    if (argv.is(3, 'error')) reply = 'error';
+    else if (!argv.is(3, 'timeout')) {
+      c.w.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      return;
+    }
+  }
+  const target = c.srv.clients.get(id);
+  const st = target?.blockState ?? null;
+  if (target === undefined || st === null) {
+    c.w.integer(0);
+    return;
+  }
+  c.srv.unblockWith(target, reply === 'error' ? 'error' : st.nullReply, c);
+  c.w.integer(1);
+}
+
 // CLIENT HELP
 function clientHelpCommand(c: Client): void {
   replyHelp(c, 'CLIENT', [
@@ -346,6 +369,7 @@ export const clientCommands: CommandDef[] = [
       { name: 'no-evict', summary: 'Exempts this connection from client eviction, or not.', handler: clientNoEvictCommand },
       { name: 'pause', summary: 'Suspends the execution of commands (all, or writes) for a while.', handler: clientPauseCommand },
       { name: 'unpause', summary: 'Ends a CLIENT PAUSE.', handler: clientUnpauseCommand },
+      { name: 'unblock', summary: 'Wakes a client blocked on keys, as by a timeout or with an error.', handler: clientUnblockCommand },
       { name: 'help', summary: 'Lists the subcommands and what they do.', handler: clientHelpCommand },
     ],
   },

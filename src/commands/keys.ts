@@ -262,6 +262,7 @@ function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
   const ne = transferValue(db, e, db, argv.buf, argv.off[2], argv.len[2], hd);
   if (expire >= 0) db.setExpire(ne, expire);
   srv.deleteEntry(db, e);
+  srv.signalKeyReady(db, argv.buf, argv.off[2], argv.len[2]);
   if (nx) c.w.integer(1);
   else c.w.ok();
 }
@@ -307,6 +308,7 @@ function moveCommand(c: Client, argv: Argv): void {
   const ne = transferValue(src, e, dst, b, o, n, srv.lastHash);
   if (expire >= 0) dst.setExpire(ne, expire);
   srv.deleteEntry(src, e);
+  srv.signalKeyReady(dst, b, o, n);
   c.w.integer(1);
 }
 
@@ -365,6 +367,7 @@ function copyCommand(c: Client, argv: Argv): void {
   }
   const ne = duplicateValue(src, e, dst, b, o, n, hd, srv.lruClock);
   if (expire >= 0) dst.setExpire(ne, expire);
+  srv.signalKeyReady(dst, b, o, n);
   c.w.integer(1);
 }
 
@@ -655,7 +658,12 @@ function swapdbCommand(c: Client, argv: Argv): void {
     return;
   }
   // Contents move, the Keyspace objects stay: clients keep pointing at "database N".
-  if (id1 !== id2) dbs[id1].swapWith(dbs[id2]);
+  if (id1 !== id2) {
+    dbs[id1].swapWith(dbs[id2]);
+    // Clients blocked on keys of either database may now find data there (7.0's swapdb does so).
+    c.srv.blocked.signalAll(id1);
+    c.srv.blocked.signalAll(id2);
+  }
   c.w.ok();
 }
 

@@ -10,6 +10,7 @@ import type { ReplyWriter } from '../protocol/reply.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import type { Server } from './server.ts';
 import type { WorkerLink } from '../io-threads/pool.ts';
+import type { BlockState } from './blocking.ts';
 
 export const REPLY_ON = 0;
 export const REPLY_OFF = 1;
@@ -40,6 +41,8 @@ export class Client implements ParserSink {
   closeAfterReply = false;
   /** A command held back by CLIENT PAUSE (encoded as an io-threads COMMAND payload), or null. */
   postponed: Uint8Array | null = null;
+  /** The keys this client is blocked on (BLPOP...), or null. */
+  blockState: BlockState | null = null;
   /** io-threads: commands that arrived while this client was held back, in order. */
   ioBacklog: Uint8Array[] | null = null;
   closed = false;

@@ -355,9 +355,9 @@ function clientsFields(srv: Server): Fields {
     ['maxclients', Number(cfg(srv, 'maxclients'))],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', 0],
+    ['blocked_clients', srv.blocked.count],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', srv.blocked.withTimeout],
   ];
 }
 

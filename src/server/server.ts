@@ -18,6 +18,8 @@ import { CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_WRITE, type Command, Registry } fro
 import { Arena } from '../store/arena.ts';
 import { hashBytes } from '../store/hash.ts';
 import { Keyspace } from '../store/keyspace.ts';
+import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
+import { BlockState, BlockedClients, type NullReply } from './blocking.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
@@ -43,6 +45,8 @@ export class Server {
   readonly dbs: Keyspace[] = [];
   readonly writer = new ReplyWriter();
   readonly clients = new Map<number, Client>();
+  /** Clients blocked on keys and the keys made ready for them (blocking.ts). */
+  readonly blocked: BlockedClients;
   readonly stats = new Stats();
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
@@ -78,6 +82,7 @@ export class Server {
     this.configFile = opts.configFile ?? '';
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Keyspace(i, this.arena));
+    this.blocked = new BlockedClients(n);
     this.writer.onError = (text) => this.stats.countError(text);
     this.applyConfig();
     this.updateLruClock();
@@ -309,6 +314,7 @@ export class Server {
       return;
     }
     c.closed = true;
+    if (c.blockState !== null) this.unblock(c);
     c.parser.reset();
     c.sock?.destroy();
     if (c.io !== null) this.io?.close(c);
@@ -360,7 +366,9 @@ export class Server {
       return false;
     }
     this.call(c, cmd, argv);
-    return this.afterCommand(c, mark);
+    const more = this.afterCommand(c, mark);
+    if (this.blocked.ready.length > 0 && !this.servingBlocked) this.serveReadyKeys(c);
+    return more && c.postponed === null;
   }
 
   // ---- CLIENT PAUSE ----------------------------------------------------------------------------
@@ -422,18 +430,166 @@ export class Server {
     const argv = new Argv();
     decodeCommand(cmd, 0, argv);
     this.beginBatch(c);
-    if (this.execute(c, argv)) {
-      if (c.io === null) c.parser.resume(c);
-      else {
-        const backlog = c.ioBacklog ?? [];
-        while (backlog.length > 0 && c.postponed === null && !c.closeAfterReply) {
-          decodeCommand(backlog.shift() as Uint8Array, 0, argv);
-          this.execute(c, argv);
-        }
-        if (backlog.length === 0) c.ioBacklog = null;
+    if (this.execute(c, argv)) this.processHeldInput(c);
+    this.flush(c);
+  }
+
+  /** Runs what a client sent while it was held back (paused or blocked), until it stops again. */
+  private processHeldInput(c: Client): void {
+    if (c.io === null) {
+      c.parser.resume(c);
+      return;
+    }
+    const backlog = c.ioBacklog;
+    if (backlog === null) return;
+    const argv = new Argv();
+    while (backlog.length > 0 && c.postponed === null && !c.closeAfterReply && !c.closed) {
+      decodeCommand(backlog.shift() as Uint8Array, 0, argv);
+      this.execute(c, argv);
+    }
+    if (backlog.length === 0) c.ioBacklog = null;
+  }
+
+  // ---- blocking operations (blocking.ts) ------------------------------------------------------
+
+  /** True while blocked clients are being served (no nested pass). */
+  private servingBlocked = false;
+  /** Set by blockForKeys when a blocked client's re-run found nothing again. */
+  private stillBlocked = false;
+
+  /**
+   * Parses a blocking command's timeout in seconds at argv[i] (getTimeoutFromObjectOrReply):
+   * returns ms, 0 meaning forever, or -1 after replying the error.
+   */
+  blockTimeout(c: Client, argv: Argv, i: number): number {
+    const ld = parseLongDouble(argv.buf, argv.off[i], argv.len[i]);
+    if (ld === null) {
+      c.w.error('ERR timeout is not a float or out of range');
+      return -1;
+    }
+    // (long long)(seconds * 1000): truncation; infinities and huge values overflow to LLONG_MIN.
+    const ms = Math.trunc(longDoubleToNumber(ld) * 1000);
+    if (ms < 0 || !Number.isFinite(ms) || ms >= 2 ** 63) {
+      c.w.error('ERR timeout is negative');
+      return -1;
+    }
+    return ms;
+  }
+
+  /**
+   * Blocks c on keys argv[keyIdx...] until one holds `type` data or timeoutMs passes (0: never);
+   * the handler wrote no reply. Called again by a blocked client's re-run, it keeps its place.
+   */
+  blockForKeys(c: Client, argv: Argv, keyIdx: readonly number[], timeoutMs: number, type: number, nullReply: NullReply): void {
+    if (c.blockState !== null) {
+      this.stillBlocked = true;
+      return;
+    }
+    const keys: Buffer[] = [];
+    for (const i of keyIdx) keys.push(Buffer.from(argv.buf.subarray(argv.off[i], argv.off[i] + argv.len[i])));
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
+    const st = new BlockState(c.dbIndex, keys, type, nullReply, deadline);
+    c.blockState = st;
+    const copy = new Uint8Array(commandSize(argv));
+    encodeCommand(copy, 0, argv);
+    c.postponed = copy;
+    this.blocked.add(c, st);
+    // setTimeout's limit is 2^31-1 ms; longer waits re-arm.
+    if (deadline !== 0) this.armBlockTimer(c, st);
+  }
+
+  private armBlockTimer(c: Client, st: BlockState): void {
+    const left = st.deadline - Date.now();
+    st.timer = setTimeout(() => {
+      if (c.blockState !== st) return;
+      if (st.deadline - Date.now() > 0) this.armBlockTimer(c, st);
+      else this.unblockWith(c, st.nullReply);
+    }, Math.min(Math.max(left, 0), 2 ** 31 - 1));
+  }
+
+  /** Tells clients blocked on key b[o, o+n) of db (if any) that it may now have data. */
+  signalKeyReady(db: Keyspace, b: Uint8Array, o: number, n: number): void {
+    if (this.blocked.count === 0) return;
+    this.blocked.signal(db.id, b, o, n);
+  }
+
+  /** Takes c out of the blocked state (no reply). */
+  private unblock(c: Client): void {
+    const st = c.blockState;
+    if (st === null) return;
+    if (st.timer !== null) clearTimeout(st.timer);
+    this.blocked.remove(c, st);
+    c.blockState = null;
+    c.postponed = null;
+  }
+
+  /**
+   * Unblocks c with the timeout null or the UNBLOCKED error, then lets c run what it sent
+   * meanwhile. From a timer, or from `caller`'s command (CLIENT UNBLOCK), whose replies so far
+   * are flushed first since the writer is shared.
+   */
+  unblockWith(c: Client, reply: NullReply | 'error', caller: Client | null = null): void {
+    if (c.blockState === null || c.closed) return;
+    if (caller !== null) this.flush(caller);
+    this.unblock(c);
+    const w = this.writer;
+    this.beginBatch(c);
+    if (reply === 'array') w.nullArray();
+    else if (reply === 'bulk') w.nullBulk();
+    else w.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    this.afterCommand(c, 0);
+    this.processHeldInput(c);
+    this.flush(c);
+    if (caller !== null) this.resumeBatch(caller);
+  }
+
+  /** Points the writer and the command clock back at `c` after serving another client. */
+  private resumeBatch(c: Client): void {
+    this.writer.resp = c.resp;
+    this.clockMark = performance.now();
+  }
+
+  /**
+   * Serves the clients blocked on keys made ready by the command `current` just ran (see the top
+   * of blocking.ts). current's replies so far are flushed first: the writer is shared.
+   */
+  private serveReadyKeys(current: Client): void {
+    this.servingBlocked = true;
+    this.flush(current);
+    const blocked = this.blocked;
+    for (let r = blocked.nextReady(); r !== undefined; r = blocked.nextReady()) {
+      const db = this.dbs[r.dbIndex];
+      for (let bc = blocked.first(r.dbIndex, r.key); bc !== undefined; bc = blocked.first(r.dbIndex, r.key)) {
+        const st = bc.blockState as BlockState;
+        const e = this.lookupQuiet(db, r.bytes, 0, r.bytes.length);
+        if (e < 0 || db.type(e) !== st.type) break;
+        if (!this.serveBlocked(bc)) break;
       }
     }
+    this.servingBlocked = false;
+    this.resumeBatch(current);
+  }
+
+  /** Re-runs a blocked client's command; false when it found nothing and stays blocked. */
+  private serveBlocked(c: Client): boolean {
+    const cmd = c.postponed as Uint8Array;
+    c.postponed = null;
+    const argv = new Argv();
+    decodeCommand(cmd, 0, argv);
+    this.beginBatch(c);
+    this.stillBlocked = false;
+    this.execute(c, argv);
+    if (this.stillBlocked) {
+      c.postponed = cmd;
+      this.writer.discard();
+      return false;
+    }
+    // Served (a reply or an error): the command re-ran with the client still marked blocked.
+    const st = c.blockState;
+    if (st !== null && c.postponed === null) this.unblock(c);
+    this.processHeldInput(c);
     this.flush(c);
+    return true;
   }
 
   /** Calls a command's handler with commandstats accounting. */
