@@ -20,7 +20,7 @@ import {
   CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand, readU32,
 } from './frames.ts';
 import {
-  KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, clockUs,
+  STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, clockUs,
   type WorkerInit,
 } from './protocol.ts';
 import { MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
@@ -152,6 +152,7 @@ export class IoThreads {
       st[W_CMD_STAMP] = 0;
       st[W_QUEUE_US] += t0 - stamp;
       st[W_QUEUE_N]++;
+      histAdd(st, STAGE_QUEUE, t0 - stamp);
     }
     const n0 = this.srv.stats.numCommands;
     const asleep = link.commands.drain((rc) => this.onFrame(link, rc), DRAIN_BUDGET);
@@ -159,6 +160,7 @@ export class IoThreads {
     const t1 = clockUs();
     st[W_EXEC_US] += t1 - t0;
     st[W_EXEC_N] += this.srv.stats.numCommands - n0;
+    histAdd(st, STAGE_EXEC, t1 - t0);
     for (const l of this.links) l.replies.commit();
     if (!asleep) setImmediate(() => this.drain(link));
   }

@@ -32,7 +32,44 @@ export const W_WRITE_N = 15;
 /** Absolute µs of the first commit the other side has not drained yet (0: none). */
 export const W_CMD_STAMP = 16;
 export const W_REPLY_STAMP = 17;
-export const W_FIELDS = 18;
+/**
+ * Per-stage latency histograms follow the counters: for each stage (STAGE_* order), HIST_BUCKETS
+ * log2 buckets of µs: bucket 0 holds samples under 1 µs, bucket b (b >= 1) samples in
+ * [2^(b-1), 2^b) µs, the last bucket everything longer. Powers of two are coarse, but a bucket
+ * is one add on the hot path and percentiles within a factor of two show where time goes.
+ */
+export const HIST_BUCKETS = 28;
+export const STAGE_PARSE = 0;
+export const STAGE_QUEUE = 1;
+export const STAGE_EXEC = 2;
+export const STAGE_REPLY = 3;
+export const STAGE_WRITE = 4;
+export const STAGE_NAMES = ['parse', 'queue_wait', 'execute', 'reply_wait', 'write'];
+export const W_HIST = 18;
+export const W_FIELDS = W_HIST + STAGE_NAMES.length * HIST_BUCKETS;
+
+/** Counts one sample of `us` microseconds in a stage's histogram. */
+export function histAdd(stats: Float64Array, stage: number, us: number): void {
+  const b = us < 1 ? 0 : Math.min(HIST_BUCKETS - 1, 32 - Math.clz32(us));
+  stats[W_HIST + stage * HIST_BUCKETS + b]++;
+}
+
+/**
+ * The p-th percentile (0 < p <= 100) of a stage's histogram summed over workers, as the upper
+ * bound of the bucket that holds it (µs); 0 without samples.
+ */
+export function histPercentile(all: ArrayLike<number>[], stage: number, p: number): number {
+  let total = 0;
+  for (const v of all) for (let b = 0; b < HIST_BUCKETS; b++) total += v[W_HIST + stage * HIST_BUCKETS + b];
+  if (total === 0) return 0;
+  const rank = Math.ceil((total * p) / 100);
+  let seen = 0;
+  for (let b = 0; b < HIST_BUCKETS; b++) {
+    for (const v of all) seen += v[W_HIST + stage * HIST_BUCKETS + b];
+    if (seen >= rank) return 2 ** b;
+  }
+  return 2 ** HIST_BUCKETS;
+}
 
 /** Microseconds on a clock shared by all threads (performance.now() has a per-thread origin). */
 export function clockUs(): number {

@@ -21,6 +21,7 @@ import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
 import {
   KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_CMD_STAMP, W_COMMANDS, W_CONNECTIONS, W_PARSE_N, W_PARSE_US, W_REPLIES,
   W_REPLY_N, W_REPLY_STAMP, W_REPLY_US, W_STALLS, W_WRITE_N, W_WRITE_US, clockUs, type WorkerInit, type WorkerLimits,
+  STAGE_PARSE, STAGE_REPLY, STAGE_WRITE, histAdd,
 } from './protocol.ts';
 
 const port = parentPort;
@@ -115,6 +116,7 @@ function onData(wc: WorkerClient, bytes: Uint8Array): void {
     const t1 = clockUs();
     stats[W_PARSE_US] += t1 - t0;
     stats[W_PARSE_N] += stats[W_COMMANDS] - n0;
+    histAdd(stats, STAGE_PARSE, t1 - t0);
     if (stats[W_CMD_STAMP] === 0 && commands.uncommitted > 0) stats[W_CMD_STAMP] = t1;
     commands.commit();
   }
@@ -150,8 +152,10 @@ function drainReplies(): void {
   const stamp = stats[W_REPLY_STAMP];
   if (stamp !== 0) {
     stats[W_REPLY_STAMP] = 0;
-    stats[W_REPLY_US] += clockUs() - stamp;
+    const us = clockUs() - stamp;
+    stats[W_REPLY_US] += us;
     stats[W_REPLY_N]++;
+    histAdd(stats, STAGE_REPLY, us);
   }
   const asleep = replies.drain(onReplyFrame, 4096);
   if (!asleep) setImmediate(drainReplies);
@@ -167,8 +171,10 @@ function onReplyFrame(rc: RingConsumer): void {
     // The ring's bytes are reused after release: the socket gets its own copy.
     const t0 = clockUs();
     wc.sock.write(Buffer.from(msg));
-    stats[W_WRITE_US] += clockUs() - t0;
+    const us = clockUs() - t0;
+    stats[W_WRITE_US] += us;
     stats[W_WRITE_N]++;
+    histAdd(stats, STAGE_WRITE, us);
     stats[W_BYTES_OUT] += msg.length;
     stats[W_REPLIES]++;
     return;

@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../commands/registry.ts';
 import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
+import { STAGE_NAMES, histPercentile } from '../io-threads/protocol.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
 
@@ -615,6 +616,7 @@ function spindleFields(srv: Server): Fields {
     ['gc_major_pause_max_ms', s.gcMajorPauseMaxMs.toFixed(3)],
     ['gc_minor_pause_max_ms', s.gcMinorPauseMaxMs.toFixed(3)],
     ...ioThreadFields(srv),
+    ...ioStageFields(srv),
   ];
 }
 
@@ -630,6 +632,20 @@ function ioThreadFields(srv: Server): Fields {
       // drain, per batch), write (worker socket.write, per reply).
       `,parse_us=${avg(v[6], v[7])},queue_wait_us=${avg(v[8], v[9])},execute_us=${avg(v[10], v[11])}` +
       `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}`,
+  ]);
+}
+
+/**
+ * Per-stage latency percentiles over all I/O workers (io-threads > 1), in the shape of Redis's
+ * latencystats lines: parse and execute are per drained batch, the waits per hand-off, write
+ * per reply; values are the upper bounds of log2 µs buckets.
+ */
+function ioStageFields(srv: Server): Fields {
+  if (srv.io === null) return [];
+  const all = srv.io.counters();
+  return STAGE_NAMES.map((name, stage): [string, string] => [
+    `io_stage_usec_${name}`,
+    `p50=${histPercentile(all, stage, 50)},p99=${histPercentile(all, stage, 99)},p99.9=${histPercentile(all, stage, 99.9)}`,
   ]);
 }
 

@@ -41,6 +41,15 @@ test('clients spread over the workers, counted in INFO', async () => {
       expect(line).toMatch(new RegExp(`${stage}=\\d+\\.\\d\\d`));
     }
     expect(Number(/execute_us=([\d.]+)/.exec(line)?.[1])).toBeGreaterThan(0);
+    // And as percentiles of per-stage histograms (log2 µs buckets, over all workers).
+    for (const stage of ['parse', 'queue_wait', 'execute', 'reply_wait', 'write']) {
+      const p = /^p50=(\d+),p99=(\d+),p99\.9=(\d+)$/.exec(m.get(`io_stage_usec_${stage}`) ?? '');
+      expect(p, stage).not.toBeNull();
+      const [p50, p99, p999] = [Number(p?.[1]), Number(p?.[2]), Number(p?.[3])];
+      expect(p50).toBeGreaterThanOrEqual(1);
+      expect(p99).toBeGreaterThanOrEqual(p50);
+      expect(p999).toBeGreaterThanOrEqual(p99);
+    }
   } finally {
     for (const c of clients) c.close();
   }
