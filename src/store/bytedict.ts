@@ -1,0 +1,529 @@
+/*
+ * ByteDict: the `hashtable` encoding of big hashes and big sets. A byte-keyed dict with optional
+ * value bytes (field -> value for hashes; members only, value length 0, for sets). No JS object
+ * per element.
+ *
+ * Entries are rows of typed arrays indexed by a dense id in [0, size):
+ *   hash  the key's 32-bit hash (as int32)    next  next id in the bucket chain (-1 ends)
+ *   rec   arena record offset (8-byte units)
+ * The record, in the shared keyspace Arena, is `varint klen, key, varint vlen, value` (the same
+ * layout as a keyspace record). Setting a value rewrites the record in place when it stays in its
+ * arena size class.
+ *
+ * Why dense ids: deleting id e moves the last entry into e (patching the one chain link that
+ * pointed at it), so a uniform random pick is one random index (HRANDFIELD, SRANDMEMBER, SPOP
+ * are O(1) per element and unbiased, where Redis's bucket sampling is not quite). The price: an
+ * id is valid only until the next delete.
+ *
+ * Buckets use separate chaining with two tables and incremental rehashing as in Redis's dict:
+ * growing (load factor 1) or shrinking (below 10% full, which Redis checks after each delete from
+ * a hash or set) allocates the new table and then moves one bucket per find/add/delete (plus
+ * rehashStep from cron), so a 10M-field hash never stalls on one big move. While rehashing, a key
+ * is in the new table exactly when its old-table bucket index is below rehashIdx (adds follow the
+ * same rule), so a lookup probes one chain. Every key always sits in bucket `hash & mask` of the
+ * table holding it, which is what Redis's reverse-binary SCAN cursor needs: every element present
+ * for the whole scan is returned at least once, even when the table grows or shrinks between
+ * calls.
+ *
+ * Buffers. Thousands of big hashes or sets may exist, so the entry arrays must not each reserve
+ * address space and a memory mapping from the start (vm.max_map_count would cap the number of big
+ * values at a few thousand). They start as small plain typed arrays that double by copying; only
+ * past 1 MiB per array (262144 entries) do they move to a resizable ArrayBuffer that grows in
+ * place, as the skiplist's node heap does.
+ */
+import { Arena } from './arena.ts';
+import type { StoredObject } from './keyspace.ts';
+import { hashBytes } from './hash.ts';
+
+const MIN_TABLE = 4;
+const MIN_ENTRIES = 4;
+/** Arrays up to this size are plain (copied when doubled); beyond, resizable in place. */
+const PLAIN_MAX_BYTES = 1 << 20;
+const MAX_ENTRIES = 2 ** 30;
+
+function lenSize(n: number): number {
+  return n < 0x80 ? 1 : 4;
+}
+
+function writeLen(u8: Uint8Array, p: number, n: number): number {
+  if (n < 0x80) {
+    u8[p] = n;
+    return p + 1;
+  }
+  u8[p] = 0x80 | (n >>> 24);
+  u8[p + 1] = (n >>> 16) & 0xff;
+  u8[p + 2] = (n >>> 8) & 0xff;
+  u8[p + 3] = n & 0xff;
+  return p + 4;
+}
+
+function readLen(u8: Uint8Array, p: number): number {
+  const b0 = u8[p];
+  if (b0 < 0x80) return b0;
+  return ((b0 & 0x7f) << 24) | (u8[p + 1] << 16) | (u8[p + 2] << 8) | u8[p + 3];
+}
+
+function rev32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  v = (v >>> 16) | (v << 16);
+  return v >>> 0;
+}
+
+function tableSize(n: number): number {
+  let s = MIN_TABLE;
+  while (s < n) s *= 2;
+  return s;
+}
+
+/**
+ * A copy of `a` with room for at least n elements (or `a` itself, resized in place, once it is on
+ * a resizable buffer).
+ */
+function grown<T extends Int32Array | Uint32Array>(a: T, n: number): T {
+  if (n > MAX_ENTRIES) throw new RangeError('bytedict: too many entries');
+  const buf = a.buffer as ArrayBuffer;
+  const ctor = a.constructor as { new (b: ArrayBuffer): T; new (n: number): T };
+  if (buf.resizable) {
+    let cap = a.length + Math.max(a.length >>> 3, 1 << 18);
+    if (cap < n) cap = n;
+    buf.resize(Math.min(cap, MAX_ENTRIES) * 4);
+    return a;
+  }
+  let cap = Math.max(a.length * 2, MIN_ENTRIES);
+  while (cap < n) cap *= 2;
+  let out: T;
+  if (cap * 4 <= PLAIN_MAX_BYTES) out = new ctor(cap);
+  else out = new ctor(new ArrayBuffer(Math.min(cap, MAX_ENTRIES) * 4, { maxByteLength: MAX_ENTRIES * 4 }));
+  out.set(a);
+  return out;
+}
+
+export class ByteDict implements StoredObject {
+  readonly arena: Arena;
+  /** Entries; ids are 0..size-1. */
+  size = 0;
+  /** Bytes of arena blocks held by records. */
+  recBytes = 0;
+
+  private hash: Int32Array;
+  private next: Int32Array;
+  private rec: Uint32Array;
+
+  /** Bucket tables: entry id + 1 per bucket head, 0 when empty. t1 is set while rehashing. */
+  private t0: Int32Array;
+  private t1: Int32Array | null = null;
+  private rehashIdx = 0;
+
+  /**
+   * @param arena where records go (the server passes the shared keyspace arena)
+   * @param expected entries expected (sizes the arrays and the table up front), e.g. the listpack
+   *   or intset length when converting
+   */
+  constructor(arena: Arena, expected = 0) {
+    this.arena = arena;
+    let cap = MIN_ENTRIES;
+    while (cap < expected && cap * 4 < PLAIN_MAX_BYTES) cap *= 2;
+    this.hash = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+    this.rec = new Uint32Array(cap);
+    this.t0 = new Int32Array(tableSize(expected));
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  /** Offset of entry id's key bytes in arena.u8. */
+  keyOff(id: number): number {
+    const p = this.rec[id] * 8;
+    return p + lenSize(readLen(this.arena.u8, p));
+  }
+
+  keyLen(id: number): number {
+    return readLen(this.arena.u8, this.rec[id] * 8);
+  }
+
+  private vlenPos(id: number): number {
+    const u8 = this.arena.u8;
+    const p = this.rec[id] * 8;
+    const kl = readLen(u8, p);
+    return p + lenSize(kl) + kl;
+  }
+
+  /** Offset of entry id's value bytes in arena.u8. */
+  valOff(id: number): number {
+    const p = this.vlenPos(id);
+    return p + lenSize(readLen(this.arena.u8, p));
+  }
+
+  valLen(id: number): number {
+    return readLen(this.arena.u8, this.vlenPos(id));
+  }
+
+  private recSize(id: number): number {
+    const u8 = this.arena.u8;
+    const p = this.rec[id] * 8;
+    const kl = readLen(u8, p);
+    const q = p + lenSize(kl) + kl;
+    const vl = readLen(u8, q);
+    return q + lenSize(vl) + vl - p;
+  }
+
+  private keyEquals(id: number, b: Uint8Array, o: number, n: number): boolean {
+    const u8 = this.arena.u8;
+    let p = this.rec[id] * 8;
+    if (readLen(u8, p) !== n) return false;
+    p += lenSize(n);
+    for (let i = 0; i < n; i++) if (u8[p + i] !== b[o + i]) return false;
+    return true;
+  }
+
+  /** Allocates and fills a record; returns its offset in units. */
+  private writeRecord(b: Uint8Array, o: number, n: number, vb: Uint8Array | null, vo: number, vn: number): number {
+    if (vb === null) vn = 0;
+    const size = lenSize(n) + n + lenSize(vn) + vn;
+    const r = this.arena.alloc(size);
+    this.recBytes += Arena.capacity(size);
+    const u8 = this.arena.u8; // after alloc: the arena may have grown
+    let p = writeLen(u8, r * 8, n);
+    if (n < 64) for (let i = 0; i < n; i++) u8[p + i] = b[o + i];
+    else u8.set(b.subarray(o, o + n), p);
+    p = writeLen(u8, p + n, vn);
+    if (vn > 0 && vb !== null) {
+      if (vn < 64) for (let i = 0; i < vn; i++) u8[p + i] = vb[vo + i];
+      else u8.set(vb.subarray(vo, vo + vn), p);
+    }
+    return r;
+  }
+
+  // ---- lookup, insert, update ----------------------------------------------------------------
+
+  /** Id of key b[o, o+n) (hash h = hashBytes of it, computed when omitted), or -1. */
+  find(b: Uint8Array, o: number, n: number, h: number = hashBytes(b, o, n)): number {
+    if (this.size === 0) return -1;
+    if (this.t1 !== null) this.rehashStep(1);
+    h |= 0;
+    let t = this.t0;
+    let idx = h & (t.length - 1);
+    if (this.t1 !== null && idx < this.rehashIdx) {
+      t = this.t1;
+      idx = h & (t.length - 1);
+    }
+    const hashes = this.hash;
+    const next = this.next;
+    for (let e = t[idx] - 1; e >= 0; e = next[e]) {
+      if (hashes[e] === h && this.keyEquals(e, b, o, n)) return e;
+    }
+    return -1;
+  }
+
+  /**
+   * Adds key b[o, o+n), which must be absent, with value vb[vo, vo+vn) (none when vb is null).
+   * Returns its id (always the previous size).
+   */
+  add(b: Uint8Array, o: number, n: number, vb: Uint8Array | null, vo: number, vn: number, h: number = hashBytes(b, o, n)): number {
+    if (this.t1 !== null) this.rehashStep(1);
+    else if (this.size >= this.t0.length) this.startRehash(tableSize(this.size + 1));
+    const e = this.size;
+    if (e >= this.hash.length) {
+      this.hash = grown(this.hash, e + 1);
+      this.next = grown(this.next, e + 1);
+      this.rec = grown(this.rec, e + 1);
+    }
+    const r = this.writeRecord(b, o, n, vb, vo, vn);
+    h |= 0;
+    this.hash[e] = h;
+    this.rec[e] = r;
+    let t = this.t0;
+    let idx = h & (t.length - 1);
+    if (this.t1 !== null && idx < this.rehashIdx) {
+      t = this.t1;
+      idx = h & (t.length - 1);
+    }
+    this.next[e] = t[idx] - 1;
+    t[idx] = e + 1;
+    this.size = e + 1;
+    return e;
+  }
+
+  /** Replaces entry id's value with vb[vo, vo+vn). In place when the record keeps its class. */
+  setValue(id: number, vb: Uint8Array, vo: number, vn: number): void {
+    const arena = this.arena;
+    let u8 = arena.u8;
+    const p = this.rec[id] * 8;
+    const kl = readLen(u8, p);
+    const q = p + lenSize(kl) + kl;
+    const oldVl = readLen(u8, q);
+    const oldSize = q + lenSize(oldVl) + oldVl - p;
+    const newSize = q + lenSize(vn) + vn - p;
+    let v: number;
+    if (Arena.capacity(newSize) === Arena.capacity(oldSize)) {
+      v = writeLen(u8, q, vn);
+    } else {
+      const r = arena.alloc(newSize);
+      u8 = arena.u8;
+      const np = r * 8;
+      u8.copyWithin(np, p, q); // key length and key
+      v = writeLen(u8, np + (q - p), vn);
+      arena.free(this.rec[id], oldSize);
+      this.recBytes += Arena.capacity(newSize) - Arena.capacity(oldSize);
+      this.rec[id] = r;
+    }
+    if (vn < 64) for (let i = 0; i < vn; i++) u8[v + i] = vb[vo + i];
+    else u8.set(vb.subarray(vo, vo + vn), v);
+  }
+
+  // ---- delete --------------------------------------------------------------------------------
+
+  /** Removes entry id; the last entry (id size-1) moves into id. */
+  deleteId(id: number): void {
+    const h = this.hash[id];
+    this.unlink(id, h);
+    const size = this.recSize(id);
+    this.arena.free(this.rec[id], size);
+    this.recBytes -= Arena.capacity(size);
+    const last = this.size - 1;
+    if (id !== last) this.moveEntry(last, id);
+    this.size = last;
+    if (this.t1 !== null) this.rehashStep(1);
+    else this.maybeShrink();
+  }
+
+  /** Removes key b[o, o+n); false when absent. */
+  delete(b: Uint8Array, o: number, n: number, h: number = hashBytes(b, o, n)): boolean {
+    const id = this.find(b, o, n, h);
+    if (id < 0) return false;
+    this.deleteId(id);
+    return true;
+  }
+
+  /** The table and bucket index where a key of hash h lives (rehashIdx rule). */
+  private bucketTable(h: number): Int32Array {
+    const t = this.t0;
+    if (this.t1 !== null && (h & (t.length - 1)) < this.rehashIdx) return this.t1;
+    return t;
+  }
+
+  private unlink(e: number, h: number): void {
+    const t = this.bucketTable(h);
+    const idx = h & (t.length - 1);
+    const next = this.next;
+    let cur = t[idx] - 1;
+    if (cur === e) {
+      t[idx] = next[e] + 1;
+      return;
+    }
+    while (cur >= 0) {
+      const nx = next[cur];
+      if (nx === e) {
+        next[cur] = next[e];
+        return;
+      }
+      cur = nx;
+    }
+    throw new Error('bytedict: entry not in its bucket');
+  }
+
+  /** Moves entry `from` into the free id `to`, patching the link that pointed at it. */
+  private moveEntry(from: number, to: number): void {
+    const h = this.hash[from];
+    const t = this.bucketTable(h);
+    const idx = h & (t.length - 1);
+    const next = this.next;
+    let cur = t[idx] - 1;
+    if (cur === from) t[idx] = to + 1;
+    else {
+      for (;;) {
+        if (cur < 0) throw new Error('bytedict: moved entry not in its bucket');
+        const nx = next[cur];
+        if (nx === from) {
+          next[cur] = to;
+          break;
+        }
+        cur = nx;
+      }
+    }
+    this.hash[to] = h;
+    this.next[to] = next[from];
+    this.rec[to] = this.rec[from];
+  }
+
+  // ---- rehashing -----------------------------------------------------------------------------
+
+  private startRehash(size: number): void {
+    if (size < MIN_TABLE) size = MIN_TABLE;
+    if (size === this.t0.length) return;
+    this.t1 = new Int32Array(size);
+    this.rehashIdx = 0;
+  }
+
+  /** True while the table is being resized. */
+  get rehashing(): boolean {
+    return this.t1 !== null;
+  }
+
+  /**
+   * Moves up to n buckets to the new table (visiting at most 10n empty ones). Each find/add/delete
+   * does one step; cron may call it for more.
+   */
+  rehashStep(n: number): void {
+    const t1 = this.t1;
+    if (t1 === null) return;
+    const t0 = this.t0;
+    const m1 = t1.length - 1;
+    const next = this.next;
+    const hashes = this.hash;
+    let empty = n * 10;
+    let i = this.rehashIdx;
+    while (n > 0 && i < t0.length) {
+      let e = t0[i] - 1;
+      if (e < 0) {
+        i++;
+        if (--empty === 0) break;
+        continue;
+      }
+      while (e >= 0) {
+        const nx = next[e];
+        const idx = hashes[e] & m1;
+        next[e] = t1[idx] - 1;
+        t1[idx] = e + 1;
+        e = nx;
+      }
+      t0[i++] = 0;
+      n--;
+    }
+    this.rehashIdx = i;
+    if (i >= t0.length) {
+      this.t0 = t1;
+      this.t1 = null;
+      this.rehashIdx = 0;
+    }
+  }
+
+  /** Shrinks the table when under 10% full (Redis's htNeedsResize + dictResize after a delete). */
+  private maybeShrink(): void {
+    const size = this.t0.length;
+    if (size > MIN_TABLE && this.size * 10 < size) this.startRehash(tableSize(this.size));
+  }
+
+  // ---- random, scan --------------------------------------------------------------------------
+
+  /** A uniformly random id, -1 when empty. */
+  randomId(): number {
+    return this.size === 0 ? -1 : Math.floor(Math.random() * this.size);
+  }
+
+  /**
+   * One step of Redis's reverse-binary cursor scan: calls emit(id) for every entry in the buckets
+   * that `cursor` covers (in both tables while rehashing) and returns the next cursor (0: done).
+   * emit must not modify the dict.
+   */
+  scan(cursor: number, emit: (id: number) => void): number {
+    if (this.size === 0) return 0;
+    let v = cursor >>> 0;
+    const next = this.next;
+    const t1 = this.t1;
+    if (t1 === null) {
+      const t = this.t0;
+      const m = t.length - 1;
+      for (let e = t[v & m] - 1; e >= 0; e = next[e]) emit(e);
+      v = (v | ~m) >>> 0;
+      return rev32((rev32(v) + 1) >>> 0);
+    }
+    let small = this.t0;
+    let large = t1;
+    if (small.length > large.length) {
+      small = t1;
+      large = this.t0;
+    }
+    const m0 = small.length - 1;
+    const m1 = large.length - 1;
+    for (let e = small[v & m0] - 1; e >= 0; e = next[e]) emit(e);
+    // Every bucket of the larger table that expands the smaller table's bucket.
+    do {
+      for (let e = large[v & m1] - 1; e >= 0; e = next[e]) emit(e);
+      v = (v | ~m1) >>> 0;
+      v = rev32((rev32(v) + 1) >>> 0);
+    } while ((v & (m0 ^ m1)) !== 0);
+    return v;
+  }
+
+  // ---- whole dict ----------------------------------------------------------------------------
+
+  /** Returns every record to the arena. The dict is unusable afterwards. */
+  free(): void {
+    const arena = this.arena;
+    for (let e = 0; e < this.size; e++) arena.free(this.rec[e], this.recSize(e));
+    this.size = 0;
+    this.recBytes = 0;
+    this.hash = new Int32Array(0);
+    this.next = new Int32Array(0);
+    this.rec = new Uint32Array(0);
+    this.t0 = new Int32Array(MIN_TABLE);
+    this.t1 = null;
+    this.rehashIdx = 0;
+  }
+
+  /** An independent copy (its own records in the same arena), with the same ids. */
+  clone(): ByteDict {
+    const d = new ByteDict(this.arena, 0);
+    const n = this.size;
+    if (n > d.hash.length) {
+      d.hash = grown(d.hash, n);
+      d.next = grown(d.next, n);
+      d.rec = grown(d.rec, n);
+    }
+    d.hash.set(this.hash.subarray(0, n));
+    d.next.set(this.next.subarray(0, n));
+    d.t0 = this.t0.slice();
+    d.t1 = this.t1 === null ? null : this.t1.slice();
+    d.rehashIdx = this.rehashIdx;
+    d.size = n;
+    const arena = this.arena;
+    for (let e = 0; e < n; e++) {
+      const p = this.rec[e] * 8;
+      const size = this.recSize(e);
+      const r = arena.alloc(size);
+      const u8 = arena.u8;
+      u8.copyWithin(r * 8, p, p + size);
+      d.rec[e] = r;
+    }
+    d.recBytes = this.recBytes;
+    return d;
+  }
+
+  /** Bytes held: entry arrays, tables and records (MEMORY USAGE). */
+  memoryBytes(): number {
+    return (
+      this.hash.byteLength + this.next.byteLength + this.rec.byteLength +
+      this.t0.byteLength + (this.t1 === null ? 0 : this.t1.byteLength) + this.recBytes + 96
+    );
+  }
+
+  /** Verifies the chains (tests): every id once, in its bucket, found by lookup. Throws. */
+  check(): void {
+    const seen = new Uint8Array(this.size);
+    const visit = (t: Int32Array, from: number, inNew: boolean): void => {
+      for (let b = from; b < t.length; b++) {
+        for (let e = t[b] - 1; e >= 0; e = this.next[e]) {
+          if (e >= this.size) throw new Error(`bytedict check: id ${e} >= size`);
+          if (seen[e]) throw new Error(`bytedict check: id ${e} twice`);
+          seen[e] = 1;
+          const h = this.hash[e];
+          if ((h & (t.length - 1)) !== b) throw new Error(`bytedict check: id ${e} in wrong bucket`);
+          if (inNew && (h & (this.t0.length - 1)) >= this.rehashIdx) throw new Error(`bytedict check: id ${e} moved early`);
+          const o = this.keyOff(e);
+          const n = this.keyLen(e);
+          if ((hashBytes(this.arena.u8, o, n) | 0) !== h) throw new Error(`bytedict check: stale hash at ${e}`);
+        }
+      }
+    };
+    visit(this.t0, this.t1 === null ? 0 : this.rehashIdx, false);
+    if (this.t1 !== null) {
+      for (let b = 0; b < this.rehashIdx; b++) if (this.t0[b] !== 0) throw new Error('bytedict check: moved bucket not empty');
+      visit(this.t1, 0, true);
+    }
+    for (let e = 0; e < this.size; e++) if (!seen[e]) throw new Error(`bytedict check: id ${e} in no chain`);
+  }
+}
