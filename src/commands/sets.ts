@@ -1,4 +1,765 @@
-/* Sets commands: being written (issue 4). */
+/*
+ * Set commands (t_set.c): SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS SPOP SRANDMEMBER SMOVE
+ * SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN.
+ *
+ * A set value is a JS object in the key's slot: an IntSet (`intset`) or a ByteDict (`hashtable`),
+ * see src/store/set-type.ts. Every algorithm below is shaped like Redis 7.0's wherever the shape
+ * shows: in which encoding a destination or a SPOP remainder ends up, in the order of replies from
+ * intsets (ascending), in which lookups count keyspace hits. Hashtable iteration order is ours
+ * (entry id order), not Redis's, which no client can rely on anyway.
+ *
+ * Entry ids change when any key is deleted, and any lookup may delete an expired key: handlers
+ * that look up several keys hold the set objects (which stay valid), and re-find an entry before
+ * deleting or replacing it.
+ */
+import type { Argv } from '../protocol/argv.ts';
+import { INVALID_CURSOR, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
+import type { ReplyWriter } from '../protocol/reply.ts';
+import { hashBytes } from '../store/hash.ts';
+import { IntSet } from '../store/intset.ts';
+import { ENC_HT, ENC_INTSET, OBJ_SET, type Keyspace } from '../store/keyspace.ts';
+import {
+  type SetValue, cur, intsetLimit, memberAt, randomIndex, removeAt, setAdd, setAddFrom, setCreateFor, setDup, setFree,
+  setHasFrom, setHasInt, setIsMember, setMemberCopies, setRemove, setRemoveFrom, setSize,
+} from '../store/set-type.ts';
+import { globMatch } from '../util/glob.ts';
+import { INT64_MIN, parseInt64, parseLongLong } from '../util/numbers.ts';
+import type { Client } from '../server/client.ts';
+import type { Server } from '../server/server.ts';
+import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
+import { wrongType } from './util.ts';
 
-export const setCommands: CommandDef[] = [];
+// ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
+
+const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+const RANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+const TOO_MANY_KEYS = "ERR Number of keys can't be greater than number of args";
+const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+
+/** SPOP with count: the "build the remainder" strategy when remaining * 5 <= count. */
+const SPOP_MOVE_STRATEGY_MUL = 5;
+/** SRANDMEMBER with count: the "copy and remove" strategy when count * 3 > size. */
+const SRANDMEMBER_SUB_STRATEGY_MUL = 3;
+
+/**
+ * SRANDMEMBER with a negative count repeats members, so one call can ask for a reply of any
+ * size. Redis stops only when an output buffer limit closes the client (none by default for
+ * normal clients, so it would run out of memory). We close the client, without the reply, once
+ * its pending reply passes this many bytes.
+ */
+const RANDOM_REPLY_CAP = 512 * 1024 * 1024;
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+function getSet(db: Keyspace, e: number): SetValue {
+  return db.getObject(e) as SetValue;
+}
+
+function encodingOf(s: SetValue): number {
+  return s instanceof IntSet ? ENC_INTSET : ENC_HT;
+}
+
+/** Stores set s as entry e's value (a conversion, or a new object) with its encoding. */
+function putSet(db: Keyspace, e: number, s: SetValue): void {
+  db.setObject(e, s);
+  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_SET | (encodingOf(s) << 4);
+}
+
+/** Adds key argv[i] (absent; h its hash) holding set s. Returns the entry id. */
+function addSetKey(srv: Server, db: Keyspace, argv: Argv, i: number, h: number, s: SetValue): number {
+  const e = db.add(argv.buf, argv.off[i], argv.len[i], h, 0, srv.lruClock << 8); // a string until it holds s
+  putSet(db, e, s);
+  return e;
+}
+
+/** Entry id of key argv[i] now (no expiry check: it was looked up live in this command). */
+function refind(db: Keyspace, argv: Argv, i: number): number {
+  return db.find(argv.buf, argv.off[i], argv.len[i], hashBytes(argv.buf, argv.off[i], argv.len[i]));
+}
+
+/** The intset length limit in force (set-max-intset-entries, read per command). */
+function intsetMax(c: Client): number {
+  return intsetLimit(c.srv.config.num('set-max-intset-entries'));
+}
+
+function replyMember(w: ReplyWriter, s: SetValue, i: number): void {
+  memberAt(s, i);
+  w.bulk(cur.b, cur.o, cur.n);
+}
+
+/** Replies every member of s as a RESP3 set (array in RESP2), in iteration order. */
+function replyAllAsSet(w: ReplyWriter, s: SetValue): void {
+  const n = setSize(s);
+  w.setHeader(n);
+  for (let i = 0; i < n; i++) replyMember(w, s, i);
+}
+
+/** Reusable list of member indexes (SINTER results, SSCAN batches). */
+let idx = new Int32Array(256);
+let idxCount = 0;
+
+function pushIdx(i: number): void {
+  if (idxCount === idx.length) {
+    const bigger = new Int32Array(idx.length * 2);
+    bigger.set(idx);
+    idx = bigger;
+  }
+  idx[idxCount++] = i;
+}
+
+// ---- SADD SREM SMOVE ---------------------------------------------------------------------------
+
+// SADD key member [member ...]
+function saddCommand(c: Client, argv: Argv): void {
+  const srv = c.srv;
+  const db = c.db;
+  let e = srv.writeKey(c, argv, 1);
+  if (e >= 0 && wrongType(c, db, e, OBJ_SET)) return;
+  let s: SetValue;
+  if (e < 0) {
+    s = setCreateFor(db.arena, argv.buf, argv.off[2], argv.len[2], argv.argc - 2);
+    e = addSetKey(srv, db, argv, 1, srv.lastHash, s);
+  } else {
+    s = getSet(db, e);
+  }
+  const max = intsetMax(c);
+  const before = setSize(s);
+  let t = s;
+  for (let j = 2; j < argv.argc; j++) t = setAdd(t, db.arena, argv.buf, argv.off[j], argv.len[j], max);
+  if (t !== s) putSet(db, e, t);
+  c.w.integer(setSize(t) - before);
+}
+
+// SREM key member [member ...]
+function sremCommand(c: Client, argv: Argv): void {
+  const srv = c.srv;
+  const db = c.db;
+  const e = srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_SET)) return;
+  const s = getSet(db, e);
+  let deleted = 0;
+  for (let j = 2; j < argv.argc; j++) {
+    if (!setRemove(s, argv.buf, argv.off[j], argv.len[j])) continue;
+    deleted++;
+    if (setSize(s) === 0) {
+      srv.deleteEntry(db, e);
+      break;
+    }
+  }
+  c.w.integer(deleted);
+}
+
+// SMOVE source destination member
+function smoveCommand(c: Client, argv: Argv): void {
+  const srv = c.srv;
+  const db = c.db;
+  let es = srv.writeKey(c, argv, 1);
+  const before = db.count;
+  let ed = srv.writeKey(c, argv, 2);
+  const hd = srv.lastHash;
+  if (db.count !== before && es >= 0) es = refind(db, argv, 1); // the lookup expired a key
+  if (es < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, db, es, OBJ_SET)) return;
+  if (ed >= 0 && wrongType(c, db, ed, OBJ_SET)) return;
+  const src = getSet(db, es);
+  const mb = argv.buf;
+  const mo = argv.off[3];
+  const mn = argv.len[3];
+  if (es === ed) {
+    c.w.integer(setIsMember(src, mb, mo, mn) ? 1 : 0);
+    return;
+  }
+  if (!setRemove(src, mb, mo, mn)) {
+    c.w.integer(0);
+    return;
+  }
+  if (setSize(src) === 0) {
+    srv.deleteEntry(db, es);
+    if (ed === db.count) ed = es; // the last entry moved into the hole
+  }
+  let dst: SetValue;
+  if (ed < 0) {
+    dst = setCreateFor(db.arena, mb, mo, mn);
+    ed = addSetKey(srv, db, argv, 2, hd, dst);
+  } else {
+    dst = getSet(db, ed);
+  }
+  const t = setAdd(dst, db.arena, mb, mo, mn, intsetMax(c));
+  if (t !== dst) putSet(db, ed, t);
+  c.w.integer(1);
+}
+
+// ---- SCARD SISMEMBER SMISMEMBER ----------------------------------------------------------------
+
+// SCARD key
+function scardCommand(c: Client, argv: Argv): void {
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, c.db, e, OBJ_SET)) return;
+  c.w.integer(setSize(getSet(c.db, e)));
+}
+
+// SISMEMBER key member
+function sismemberCommand(c: Client, argv: Argv): void {
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, c.db, e, OBJ_SET)) return;
+  c.w.integer(setIsMember(getSet(c.db, e), argv.buf, argv.off[2], argv.len[2]) ? 1 : 0);
+}
+
+// SMISMEMBER key member [member ...]
+function smismemberCommand(c: Client, argv: Argv): void {
+  const e = c.srv.readKey(c, argv, 1);
+  if (e >= 0 && wrongType(c, c.db, e, OBJ_SET)) return;
+  const s = e >= 0 ? getSet(c.db, e) : null;
+  const w = c.w;
+  w.arrayHeader(argv.argc - 2);
+  for (let j = 2; j < argv.argc; j++) {
+    w.integer(s !== null && setIsMember(s, argv.buf, argv.off[j], argv.len[j]) ? 1 : 0);
+  }
+}
+
+// ---- SPOP SRANDMEMBER --------------------------------------------------------------------------
+
+// SPOP key [count]
+function spopCommand(c: Client, argv: Argv): void {
+  if (argv.argc === 3) {
+    spopWithCount(c, argv);
+    return;
+  }
+  if (argv.argc > 3) {
+    c.w.error(SYNTAX);
+    return;
+  }
+  const srv = c.srv;
+  const db = c.db;
+  const e = srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_SET)) return;
+  const s = getSet(db, e);
+  const i = randomIndex(s);
+  replyMember(c.w, s, i);
+  removeAt(s, i);
+  if (setSize(s) === 0) srv.deleteEntry(db, e);
+}
+
+/**
+ * SPOP key count, with Redis's three strategies (spopWithCountCommand):
+ *  1. count >= size: reply the whole set (through a union of it, so an all-integer set replies
+ *     in ascending order) and delete the key;
+ *  2. the remainder is big (remaining * 5 > count): pop `count` random members one by one;
+ *  3. otherwise popping one by one would cost nearly the whole set anyway: move `remaining`
+ *     random members into a new set, reply what is left in the old one, and let the new set take
+ *     its place. The new set is created for its first member and grown by adds, so a hashtable
+ *     whose survivors are few integers becomes an intset again, as in Redis.
+ */
+function spopWithCount(c: Client, argv: Argv): void {
+  const v = parseInt64(argv.buf, argv.off[2], argv.len[2]);
+  if (v === null || v < 0) {
+    c.w.error(MUST_BE_POSITIVE);
+    return;
+  }
+  const count = Number(v);
+  const srv = c.srv;
+  const db = c.db;
+  const e = srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.setHeader(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_SET)) return;
+  if (count === 0) {
+    c.w.setHeader(0);
+    return;
+  }
+  const s = getSet(db, e);
+  const size = setSize(s);
+  const w = c.w;
+
+  if (count >= size) {
+    srv.stats.keyspaceHits++; // Redis looks the key up again for the union
+    db.touch(e, srv.lruClock);
+    const all = unionOrDiff([s], OP_UNION, db, intsetMax(c));
+    replyAllAsSet(w, all);
+    setFree(all);
+    srv.deleteEntry(db, e);
+    return;
+  }
+
+  const remaining = size - count;
+  w.setHeader(count);
+  if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
+    for (let k = 0; k < count; k++) {
+      const i = randomIndex(s);
+      replyMember(w, s, i);
+      removeAt(s, i);
+    }
+    return;
+  }
+
+  const arena = db.arena;
+  const max = intsetMax(c);
+  let kept: SetValue | null = null;
+  for (let k = 0; k < remaining; k++) {
+    const i = randomIndex(s);
+    if (kept === null) kept = s instanceof IntSet ? new IntSet() : setCreateFor(arena, arena.u8, s.keyOff(i), s.keyLen(i));
+    kept = setAddFrom(kept, arena, s, i, max);
+    removeAt(s, i);
+  }
+  for (let i = 0; i < count; i++) replyMember(w, s, i);
+  putSet(db, e, kept as SetValue);
+  setFree(s);
+}
+
+// SRANDMEMBER key [count]
+function srandmemberCommand(c: Client, argv: Argv): void {
+  if (argv.argc === 3) {
+    srandmemberWithCount(c, argv);
+    return;
+  }
+  if (argv.argc > 3) {
+    c.w.error(SYNTAX);
+    return;
+  }
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, c.db, e, OBJ_SET)) return;
+  const s = getSet(c.db, e);
+  replyMember(c.w, s, randomIndex(s));
+}
+
+/**
+ * SRANDMEMBER key count, with Redis's four cases (srandmemberWithCountCommand):
+ *  1. negative count (repetitions allowed) or count 1: `count` independent uniform picks;
+ *  2. count >= size: the whole set;
+ *  3. count * 3 > size: start from every member and drop random ones until `count` are left
+ *     (picking distinct members one by one would mostly hit members already picked);
+ *  4. otherwise: pick random members until `count` distinct ones are found.
+ * Members are handled as indexes (intset positions / dict ids), so no member is copied. The reply
+ * is an array, not a set, in both protocols (as in Redis 7.0).
+ */
+function srandmemberWithCount(c: Client, argv: Argv): void {
+  const v = parseInt64(argv.buf, argv.off[2], argv.len[2]);
+  if (v === null) {
+    c.w.error(NOT_INTEGER);
+    return;
+  }
+  if (v === INT64_MIN) {
+    c.w.error(RANDMEMBER_RANGE);
+    return;
+  }
+  const uniq = v >= 0;
+  const count = uniq ? Number(v) : -Number(v);
+  const db = c.db;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.arrayHeader(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_SET)) return;
+  const w = c.w;
+  if (count === 0) {
+    w.arrayHeader(0);
+    return;
+  }
+  const s = getSet(db, e);
+  const size = setSize(s);
+
+  if (!uniq || count === 1) {
+    w.arrayHeader(count);
+    for (let k = 0; k < count; k++) {
+      replyMember(w, s, randomIndex(s));
+      if ((k & 1023) === 1023 && w.pending > RANDOM_REPLY_CAP) {
+        c.srv.log.warning('Closing client whose SRANDMEMBER reply passed the safety cap');
+        w.discard();
+        c.closeAfterReply = true;
+        return;
+      }
+    }
+    return;
+  }
+
+  if (count >= size) {
+    w.arrayHeader(size);
+    for (let i = 0; i < size; i++) replyMember(w, s, i);
+    return;
+  }
+
+  if (count * SRANDMEMBER_SUB_STRATEGY_MUL > size) {
+    const left = new Int32Array(size);
+    for (let i = 0; i < size; i++) left[i] = i;
+    let n = size;
+    while (n > count) {
+      const r = Math.floor(Math.random() * n);
+      left[r] = left[--n];
+    }
+    w.arrayHeader(count);
+    for (let k = 0; k < count; k++) replyMember(w, s, left[k]);
+    return;
+  }
+
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(randomIndex(s));
+  w.arrayHeader(count);
+  for (const i of picked) replyMember(w, s, i);
+}
+
+// ---- SINTER SMEMBERS SINTERCARD SINTERSTORE ----------------------------------------------------
+
+/**
+ * The sets of keys argv[from, from+n): null for a missing key. Returns undefined after replying
+ * WRONGTYPE. Every key is looked up for reading (hits, misses, LRU), also for *STORE commands, as
+ * in Redis 7.0; a missing key does not stop the type checks of the keys after it.
+ */
+function lookupSets(c: Client, argv: Argv, from: number, n: number): Array<SetValue | null> | undefined {
+  const srv = c.srv;
+  const db = c.db;
+  const sets: Array<SetValue | null> = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const e = srv.readKey(c, argv, from + j);
+    if (e < 0) {
+      sets[j] = null;
+      continue;
+    }
+    if ((db.meta[e] & 15) !== OBJ_SET) {
+      c.w.error(WRONGTYPE);
+      return undefined;
+    }
+    sets[j] = getSet(db, e);
+  }
+  return sets;
+}
+
+/**
+ * Stores `result` under key argv[dst] (setKey: replaces any value, drops its TTL) and replies its
+ * size; an empty result deletes the destination instead and replies 0.
+ */
+function storeResult(c: Client, argv: Argv, dst: number, result: SetValue): void {
+  const srv = c.srv;
+  const db = c.db;
+  const e = srv.writeKey(c, argv, dst);
+  const h = srv.lastHash;
+  const size = setSize(result);
+  if (e >= 0) srv.deleteEntry(db, e);
+  if (size === 0) {
+    setFree(result);
+    c.w.integer(0);
+    return;
+  }
+  addSetKey(srv, db, argv, dst, h, result);
+  c.w.integer(size);
+}
+
+/**
+ * SINTER / SMEMBERS / SINTERCARD / SINTERSTORE (sinterGenericCommand). A missing key is an empty
+ * set, so the result is empty. Otherwise the sets are sorted by size (stably, as glibc's qsort
+ * merge sort is) and each member of the smallest is tested against the others: O(N*M) with N
+ * the smallest size. Replies list the smallest set's members in its own order (ascending for an
+ * intset). A destination starts as an intset and grows by adds, so it is an intset exactly when
+ * the result would be one in Redis.
+ */
+function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: number, cardOnly: boolean, limit: number): void {
+  const found = lookupSets(c, argv, from, n);
+  if (found === undefined) return;
+  const w = c.w;
+  if (found.includes(null)) {
+    if (dst >= 0) storeResult(c, argv, dst, new IntSet());
+    else if (cardOnly) w.integer(0);
+    else w.setHeader(0);
+    return;
+  }
+  const sets = (found as SetValue[]).sort((a, b) => setSize(a) - setSize(b));
+  const first = sets[0];
+  const others = sets.filter((s) => s !== first);
+  const size = setSize(first);
+  const arena = c.db.arena;
+
+  if (!cardOnly && dst < 0 && others.length === 0) {
+    replyAllAsSet(w, first);
+    return;
+  }
+  let result: SetValue | null = dst >= 0 ? new IntSet() : null;
+  const max = dst >= 0 ? intsetMax(c) : 0;
+  let card = 0;
+  idxCount = 0;
+  const u8 = arena.u8;
+  for (let i = 0; i < size; i++) {
+    let all = true;
+    if (first instanceof IntSet) {
+      const v = first.get(i);
+      for (let j = 0; j < others.length && all; j++) all = setHasInt(others[j], v);
+    } else {
+      const o = first.keyOff(i);
+      const len = first.keyLen(i);
+      for (let j = 0; j < others.length && all; j++) all = setIsMember(others[j], u8, o, len);
+    }
+    if (!all) continue;
+    if (cardOnly) {
+      card++;
+      if (limit > 0 && card >= limit) break;
+    } else if (result !== null) {
+      result = setAddFrom(result, arena, first, i, max);
+    } else {
+      pushIdx(i);
+    }
+  }
+  if (cardOnly) w.integer(card);
+  else if (result !== null) storeResult(c, argv, dst, result);
+  else {
+    w.setHeader(idxCount);
+    for (let k = 0; k < idxCount; k++) replyMember(w, first, idx[k]);
+  }
+  idxCount = 0;
+}
+
+// SMEMBERS key
+function smembersCommand(c: Client, argv: Argv): void {
+  sinterGeneric(c, argv, 1, 1, -1, false, 0);
+}
+
+// SINTER key [key ...]
+function sinterCommand(c: Client, argv: Argv): void {
+  sinterGeneric(c, argv, 1, argv.argc - 1, -1, false, 0);
+}
+
+// SINTERSTORE destination key [key ...]
+function sinterstoreCommand(c: Client, argv: Argv): void {
+  sinterGeneric(c, argv, 2, argv.argc - 2, 1, false, 0);
+}
+
+// SINTERCARD numkeys key [key ...] [LIMIT limit]
+function sintercardCommand(c: Client, argv: Argv): void {
+  const numkeys = parseLongLong(argv.buf, argv.off[1], argv.len[1]);
+  if (!(numkeys >= 1)) {
+    c.w.error(NUMKEYS_POSITIVE);
+    return;
+  }
+  if (numkeys > argv.argc - 2) {
+    c.w.error(TOO_MANY_KEYS);
+    return;
+  }
+  let limit = 0;
+  for (let j = 2 + numkeys; j < argv.argc; j++) {
+    if (argv.is(j, 'limit') && j + 1 < argv.argc) {
+      j++;
+      const v = parseLongLong(argv.buf, argv.off[j], argv.len[j]);
+      if (!(v >= 0)) {
+        c.w.error(LIMIT_NEGATIVE);
+        return;
+      }
+      limit = v;
+    } else {
+      c.w.error(SYNTAX);
+      return;
+    }
+  }
+  sinterGeneric(c, argv, 2, numkeys, -1, true, limit);
+}
+
+/** SINTERCARD's keys: numkeys keys after the count (Redis's genericGetKeys rules). */
+function sintercardKeys(argv: Argv): number[] {
+  const n = argv.int(1);
+  const out: number[] = [];
+  if (!(n >= 1) || n > argv.argc - 2) return out;
+  for (let i = 0; i < n; i++) out.push(2 + i);
+  return out;
+}
+
+// ---- SUNION SDIFF and their STORE forms ---------------------------------------------------------
+
+const OP_UNION = 0;
+const OP_DIFF = 1;
+
+/**
+ * The union or difference of `sets` (null: a missing key, an empty set) as a new set, built as
+ * sunionDiffGenericCommand builds it: it starts as an intset and grows by adds, so it stays an
+ * intset while every member is an integer and there are few enough.
+ *
+ * A difference picks one of two algorithms by estimated work, as Redis does, because the choice
+ * shows in the result's encoding: (1) test each member of the first set against the others
+ * (sorted by decreasing size, so a member is found early), adding survivors only; (2) add the
+ * whole first set, then remove every member of the others. A difference with the first set
+ * itself among the others is empty at once.
+ */
+function unionOrDiff(sets: Array<SetValue | null>, op: number, db: Keyspace, max: number): SetValue {
+  const arena = db.arena;
+  let result: SetValue = new IntSet();
+  const first = sets[0];
+  if (op === OP_UNION) {
+    for (const s of sets) {
+      if (s === null) continue;
+      const n = setSize(s);
+      for (let i = 0; i < n; i++) result = setAddFrom(result, arena, s, i, max);
+    }
+    return result;
+  }
+  if (first === null) return result;
+  for (let j = 1; j < sets.length; j++) if (sets[j] === first) return result;
+
+  let workOne = 0;
+  let workTwo = 0;
+  for (const s of sets) {
+    if (s === null) continue;
+    workOne += setSize(first);
+    workTwo += setSize(s);
+  }
+  workOne = Math.floor(workOne / 2);
+  const size = setSize(first);
+  if (workOne <= workTwo) {
+    const rest = sets.slice(1).sort((a, b) => (b === null ? 0 : setSize(b)) - (a === null ? 0 : setSize(a)));
+    for (let i = 0; i < size; i++) {
+      let keep = true;
+      for (let j = 0; j < rest.length && keep; j++) {
+        const s = rest[j];
+        if (s !== null && setHasFrom(s, first, i)) keep = false;
+      }
+      if (keep) result = setAddFrom(result, arena, first, i, max);
+    }
+    return result;
+  }
+  for (let i = 0; i < size; i++) result = setAddFrom(result, arena, first, i, max);
+  for (let j = 1; j < sets.length && setSize(result) > 0; j++) {
+    const s = sets[j];
+    if (s === null) continue;
+    const n = setSize(s);
+    for (let i = 0; i < n; i++) setRemoveFrom(result, s, i);
+  }
+  return result;
+}
+
+function sunionDiffGeneric(c: Client, argv: Argv, from: number, dst: number, op: number): void {
+  const sets = lookupSets(c, argv, from, argv.argc - from);
+  if (sets === undefined) return;
+  const result = unionOrDiff(sets, op, c.db, intsetMax(c));
+  if (dst >= 0) {
+    storeResult(c, argv, dst, result);
+    return;
+  }
+  replyAllAsSet(c.w, result);
+  setFree(result);
+}
+
+// SUNION key [key ...]
+function sunionCommand(c: Client, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 1, -1, OP_UNION);
+}
+
+// SUNIONSTORE destination key [key ...]
+function sunionstoreCommand(c: Client, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 2, 1, OP_UNION);
+}
+
+// SDIFF key [key ...]
+function sdiffCommand(c: Client, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 1, -1, OP_DIFF);
+}
+
+// SDIFFSTORE destination key [key ...]
+function sdiffstoreCommand(c: Client, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 2, 1, OP_DIFF);
+}
+
+// ---- SSCAN -------------------------------------------------------------------------------------
+
+/**
+ * SSCAN key cursor [MATCH pattern] [COUNT count] (scanGenericCommand on a set). An intset is
+ * returned whole with cursor 0 (COUNT is only validated); a hashtable is walked with the dict's
+ * reverse-binary cursor, whole buckets at a time, until COUNT members or COUNT*10 buckets. The
+ * key is looked up before the options are parsed, so a missing key replies an empty scan even
+ * with bad options, as in Redis.
+ */
+function sscanCommand(c: Client, argv: Argv): void {
+  let cursor = parseScanCursor(argv.buf, argv.off[2], argv.len[2]);
+  if (cursor < 0) {
+    c.w.error(INVALID_CURSOR);
+    return;
+  }
+  const w = c.w;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    w.arrayHeader(2);
+    w.bulkString('0');
+    w.arrayHeader(0);
+    return;
+  }
+  if (wrongType(c, c.db, e, OBJ_SET)) return;
+  if (!parseScanOptions(c, argv, 3, false)) return;
+  const s = getSet(c.db, e);
+  const count = scanOptions.count;
+  idxCount = 0;
+  if (s instanceof IntSet) {
+    for (let i = 0; i < s.length; i++) pushIdx(i);
+    cursor = 0;
+  } else {
+    let maxIterations = count * 10;
+    do {
+      cursor = s.scan(cursor, pushIdx);
+    } while (cursor !== 0 && maxIterations-- > 0 && idxCount < count);
+  }
+  const pat = scanOptions.pattern;
+  const pb = argv.buf;
+  const usePattern = pat >= 0 && !(argv.len[pat] === 1 && pb[argv.off[pat]] === 0x2a);
+  let kept = idxCount;
+  if (usePattern) {
+    kept = 0;
+    for (let k = 0; k < idxCount; k++) {
+      memberAt(s, idx[k]);
+      if (globMatch(pb, argv.off[pat], argv.len[pat], cur.b, cur.o, cur.n, false)) idx[kept++] = idx[k];
+    }
+  }
+  w.arrayHeader(2);
+  w.bulkString(String(cursor));
+  w.arrayHeader(kept);
+  for (let k = 0; k < kept; k++) replyMember(w, s, idx[k]);
+  idxCount = 0;
+}
+
+// ---- for other families ------------------------------------------------------------------------
+
+/** The members of set entry e as bytes (integers as decimal text), for SORT. */
+export function setElements(db: Keyspace, e: number): Uint8Array[] {
+  return setMemberCopies(getSet(db, e));
+}
+
+registerDuplicator(OBJ_SET, (obj) => setDup(obj as SetValue));
+
+export const setCommands: CommandDef[] = [
+  { name: 'sadd', summary: 'Adds members to a set, creating it if needed.', handler: saddCommand },
+  { name: 'srem', summary: 'Removes members from a set.', handler: sremCommand },
+  { name: 'smove', summary: 'Moves a member from one set to another.', handler: smoveCommand },
+  { name: 'scard', summary: 'Counts the members of a set.', handler: scardCommand },
+  { name: 'sismember', summary: 'Tells whether a value is a member of a set.', handler: sismemberCommand },
+  { name: 'smismember', summary: 'Tells, for each of several values, whether it is a member of a set.', handler: smismemberCommand },
+  { name: 'smembers', summary: 'Lists every member of a set.', handler: smembersCommand },
+  { name: 'spop', summary: 'Removes and returns one or more random members of a set.', handler: spopCommand },
+  { name: 'srandmember', summary: 'Returns random members of a set without removing them.', handler: srandmemberCommand },
+  { name: 'sinter', summary: 'Lists the members common to all the given sets.', handler: sinterCommand },
+  { name: 'sintercard', summary: 'Counts the members common to all the given sets, up to a limit.', handler: sintercardCommand, getKeys: sintercardKeys },
+  { name: 'sinterstore', summary: 'Stores the intersection of sets in a key.', handler: sinterstoreCommand },
+  { name: 'sunion', summary: 'Lists the members of any of the given sets.', handler: sunionCommand },
+  { name: 'sunionstore', summary: 'Stores the union of sets in a key.', handler: sunionstoreCommand },
+  { name: 'sdiff', summary: 'Lists the members of the first set that are in none of the others.', handler: sdiffCommand },
+  { name: 'sdiffstore', summary: 'Stores the difference of sets in a key.', handler: sdiffstoreCommand },
+  { name: 'sscan', summary: 'Iterates over the members of a set with a cursor.', handler: sscanCommand },
+];
