@@ -63,6 +63,7 @@
  *   rangeByRank(start, end, reverse, visit) -> count, forEach(visit)
  *   deleteRangeByScore / deleteRangeByLex(range), deleteRangeByRank(start, end) -> count
  *   rehashStep(n) (cron), check() (debug: verifies every invariant)
+ *   free() (returns the members to the arena), clone() (COPY), scan(cursor, emit) (ZSCAN)
  * Node ids are valid until their member is deleted (setScore keeps the id). Nothing here may be
  * called from inside a visitor.
  */
@@ -153,6 +154,16 @@ export function compareBytes(a: Uint8Array, ap: number, an: number, b: Uint8Arra
     if (d !== 0) return d;
   }
   return an - bn;
+}
+
+/** Bit reversal of a 32-bit value (the SCAN cursor walks buckets in reverse-binary order). */
+function rev32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  v = (v >>> 16) | (v << 16);
+  return v >>> 0;
 }
 
 function gteMin(v: number, r: ScoreRange): boolean {
@@ -1087,6 +1098,87 @@ export class Skiplist {
   }
 
   // ---- whole set -----------------------------------------------------------------------------
+
+  /**
+   * Returns every member's arena block (the keyspace calls this when the key is deleted,
+   * overwritten or flushed). Unlike clear(), the node heap is kept rather than replaced (the
+   * object is about to be dropped, so allocating a fresh heap would be wasted work); the skiplist
+   * is left empty and still usable.
+   */
+  free(): void {
+    const i32 = this.i32;
+    const u8 = this.arena.u8;
+    for (let x = i32[W_FWD]; x !== 0; x = i32[x * 2 + W_FWD]) {
+      const mem = i32[x * 2 + W_MEM] >>> 0;
+      const n = readLen(u8, mem * 8);
+      this.arena.free(mem, lenSize(n) + n);
+    }
+    this.memberBytes = 0;
+    this.size = 0;
+    this.level = 1;
+    this.tail = 0;
+    this.freeHeads.fill(0);
+    this.freeUnits = 0;
+    this.t0 = new Int32Array(MIN_TABLE);
+    this.t1 = null;
+    this.rehashIdx = 0;
+    this.initHeader();
+  }
+
+  /**
+   * An independent copy (COPY): same members and scores, members copied into the same arena.
+   * Members go in from the highest to the lowest, so each insert stops at the header (O(1) per
+   * descent level), as Redis's zsetDup does.
+   */
+  clone(): Skiplist {
+    const d = new Skiplist(this.arena, this.size);
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const u8 = this.arena.u8;
+    for (let x = this.tail; x !== 0; x = i32[x * 2 + W_PREV]) {
+      const off = this.memberOff(x);
+      const len = this.memberLen(x);
+      d.insert(u8, off, len, f64[x], i32[x * 2 + W_HASH]);
+    }
+    return d;
+  }
+
+  /**
+   * One step of Redis's reverse-binary cursor scan over the member dict (ZSCAN): calls emit(x)
+   * for every node in the buckets that `cursor` covers (in both tables while rehashing) and
+   * returns the next cursor (0: done). Every member present for the whole scan is emitted at least
+   * once, even when the dict grows or shrinks between calls, since a member always sits in bucket
+   * `hash & mask` of the table holding it. emit must not modify the skiplist.
+   */
+  scan(cursor: number, emit: (x: number) => void): number {
+    if (this.size === 0) return 0;
+    const i32 = this.i32;
+    let v = cursor >>> 0;
+    const t1 = this.t1;
+    if (t1 === null) {
+      const t = this.t0;
+      const m = t.length - 1;
+      for (let x = t[v & m]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
+      v = (v | ~m) >>> 0;
+      return rev32((rev32(v) + 1) >>> 0);
+    }
+    let small = this.t0;
+    let large = t1;
+    if (small.length > large.length) {
+      small = t1;
+      large = this.t0;
+    }
+    const m0 = small.length - 1;
+    const m1 = large.length - 1;
+    for (let x = small[v & m0]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
+    // Every bucket of the larger table that expands the smaller table's bucket.
+    do {
+      for (let x = large[v & m1]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
+      v = (v | ~m1) >>> 0;
+      v = rev32((rev32(v) + 1) >>> 0);
+    } while ((v & (m0 ^ m1)) !== 0);
+    return v;
+  }
 
   /** Frees every member and empties the skiplist (O(n): members live in the shared arena). */
   clear(): void {
