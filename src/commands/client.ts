@@ -305,12 +305,11 @@ function clientUnblockCommand(c: Client, argv: Argv): void {
     }
   }
   const target = c.srv.clients.get(id);
-  const st = target?.blockState ?? null;
-  if (target === undefined || st === null) {
+  if (target === undefined || target.blockState === null) {
     c.w.integer(0);
     return;
   }
-  c.srv.unblockWith(target, reply === 'error' ? 'error' : st.nullReply, c);
+  c.srv.unblockWith(target, reply, c);
   c.w.integer(1);
 }
 

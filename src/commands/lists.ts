@@ -1,4 +1,798 @@
-/* Lists commands: being written (issue 4). */
+/*
+ * List commands (t_list.c). Every list is a Quicklist (src/store/quicklist.ts) held as a JS
+ * object in its key's slot, encoding "quicklist" from the first element, as in Redis 7.0. The
+ * list keeps the list-max-listpack-size and list-compress-depth in force when it was created
+ * (CONFIG SET changes only lists created afterwards, as in Redis).
+ *
+ * Replies are written straight from the node listpacks: an iterator exposes each element as an
+ * integer or as (offset, length) inside its node, and the reply writer copies those bytes, so
+ * LRANGE allocates nothing per element. A list that becomes empty is deleted, as in Redis.
+ *
+ * Commands that add elements (pushes, LINSERT, the LMOVE destination, SORT ... STORE through
+ * storeList) call signalKeyReady so that clients blocked on the key are served after the command.
+ * The blocking commands try to serve themselves first and otherwise park the client with
+ * blockForKeys; the server runs the same handler again when a key gets data.
+ *
+ * Argument checks happen in Redis's order (some commands parse their numbers before looking the
+ * key up, others after), because that order decides which error a bad call gets.
+ */
+import type { Argv } from '../protocol/argv.ts';
+import { NOT_INTEGER, NO_SUCH_KEY, SYNTAX, wrongArity } from '../protocol/errors.ts';
+import { ENC_QUICKLIST, OBJ_LIST, type Keyspace } from '../store/keyspace.ts';
+import { QlMatch, Quicklist, QuicklistIter } from '../store/quicklist.ts';
+import { formatInt64 } from '../util/numbers.ts';
+import type { Client } from '../server/client.ts';
+import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
+import { wrongType } from './util.ts';
 
-export const listCommands: CommandDef[] = [];
+// ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
+
+const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+const INDEX_OUT_OF_RANGE = 'ERR index out of range';
+const RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+const COUNT_NEGATIVE = "ERR COUNT can't be negative";
+const MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
+const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
+
+const LONG_MIN = -9223372036854775808;
+
+// ---- shared state (commands run one at a time) -------------------------------------------------
+
+const iter = new QuicklistIter();
+const match = new QlMatch();
+const digits = new Uint8Array(24);
+/** Holds an element while it moves from one list to another (LMOVE). */
+const MOVE_BUF_MAX = 1 << 16;
+let moveBuf = new Uint8Array(256);
+let moveSrc = moveBuf;
+let moveLen = 0;
+const lposMatches: number[] = [];
+
+// ---- list type helpers -------------------------------------------------------------------------
+
+function listOf(db: Keyspace, e: number): Quicklist {
+  return db.getObject(e) as Quicklist;
+}
+
+/**
+ * Creates key argv[k] holding a new empty list (the lookup made just before must have been for
+ * argv[k] and found nothing). Fill and depth come from the configs in force now.
+ */
+function createList(c: Client, argv: Argv, k: number): Quicklist {
+  const db = c.db;
+  const cfg = c.srv.config;
+  const ql = new Quicklist(cfg.num('list-max-listpack-size'), cfg.num('list-compress-depth'));
+  const e = c.srv.addKey(db, argv, k, 0, 0);
+  db.setObject(e, ql);
+  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_LIST | (ENC_QUICKLIST << 4);
+  return ql;
+}
+
+/** Deletes key argv[k] if it still holds the (now empty) list ql. */
+function deleteIfEmpty(c: Client, argv: Argv, k: number, ql: Quicklist): void {
+  if (ql.count !== 0) return;
+  const db = c.db;
+  const e = c.srv.lookupQuiet(db, argv.buf, argv.off[k], argv.len[k]);
+  if (e >= 0 && db.holdsObject(e) && db.getObject(e) === ql) c.srv.deleteEntry(db, e);
+}
+
+function signalReady(c: Client, argv: Argv, k: number): void {
+  c.srv.signalKeyReady(c.db, argv.buf, argv.off[k], argv.len[k]);
+}
+
+/**
+ * Writes the element the iterator holds as a bulk string (integers as decimal text), straight
+ * from the node's listpack bytes. This is LRANGE's inner loop, so it writes into the reply slab
+ * itself (reserve, then plain stores) instead of going through the writer's bulk() helpers.
+ */
+function replyElement(c: Client, it: QuicklistIter): void {
+  const e = it.e;
+  let src: Uint8Array;
+  let o: number;
+  let n: number;
+  if (e.isInt) {
+    src = digits;
+    o = 0;
+    n = formatInt64(e.int, digits, 0);
+  } else {
+    src = it.lp;
+    o = e.strOff;
+    n = e.strLen;
+  }
+  const w = c.w;
+  w.reserve(n + 16);
+  const buf = w.buf;
+  let pos = w.pos;
+  buf[pos++] = 36; // '$'
+  if (n < 10) buf[pos++] = 48 + n;
+  else pos = formatInt64(n, buf, pos);
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  if (n < 48) {
+    for (let i = 0; i < n; i++) buf[pos + i] = src[o + i]!;
+  } else {
+    buf.set(src.subarray(o, o + n), pos);
+  }
+  pos += n;
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  w.pos = pos;
+}
+
+/**
+ * Copies the element the iterator holds to moveSrc[0, moveLen) (integers as decimal text). Up to
+ * 64 KiB it goes to a buffer kept for reuse; a bigger element gets a copy of its own.
+ */
+function holdElement(it: QuicklistIter): void {
+  const e = it.e;
+  if (e.isInt) {
+    moveSrc = moveBuf;
+    moveLen = formatInt64(e.int, moveBuf, 0);
+    return;
+  }
+  const n = e.strLen;
+  if (n > MOVE_BUF_MAX) {
+    moveSrc = it.lp.slice(e.strOff, e.strOff + n);
+  } else {
+    if (moveBuf.length < n) moveBuf = new Uint8Array(Math.min(MOVE_BUF_MAX, Math.max(n, moveBuf.length * 2)));
+    moveBuf.set(it.lp.subarray(e.strOff, e.strOff + n), 0);
+    moveSrc = moveBuf;
+  }
+  moveLen = n;
+}
+
+/**
+ * addListRangeReply: elements start..end (negative from the tail, clamped) as an array, or in
+ * reverse order (end down to start) when `reverse`.
+ */
+function replyRange(c: Client, ql: Quicklist, start: number, end: number, reverse: boolean): void {
+  const llen = ql.count;
+  if (start < 0) start = llen + start;
+  if (end < 0) end = llen + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) {
+    c.w.arrayHeader(0);
+    return;
+  }
+  if (end >= llen) end = llen - 1;
+  let n = end - start + 1;
+  c.w.arrayHeader(n);
+  const it = ql.iteratorAt(reverse ? end : start, !reverse, iter) as QuicklistIter;
+  while (n-- > 0) {
+    it.next();
+    replyElement(c, it);
+  }
+  it.release();
+}
+
+/**
+ * Pops up to `count` elements from one end of the list ql at key argv[k] and replies
+ * [key, [elements]] (listPopRangeAndReplyWithKey), deleting the key when it empties.
+ */
+function popRangeWithKey(c: Client, argv: Argv, k: number, ql: Quicklist, atHead: boolean, count: number): void {
+  const llen = ql.count;
+  const n = count > llen ? llen : count;
+  c.w.arrayHeader(2);
+  c.w.bulk(argv.buf, argv.off[k], argv.len[k]);
+  if (atHead) {
+    replyRange(c, ql, 0, n - 1, false);
+    ql.delRange(0, n);
+  } else {
+    replyRange(c, ql, -n, -1, true);
+    ql.delRange(-n, n);
+  }
+  deleteIfEmpty(c, argv, k, ql);
+}
+
+/** LEFT / RIGHT (getListPositionFromObjectOrReply): 1 head, 0 tail, -1 after a syntax error. */
+function listPosition(c: Client, argv: Argv, i: number): number {
+  if (argv.is(i, 'left')) return 1;
+  if (argv.is(i, 'right')) return 0;
+  c.w.error(SYNTAX);
+  return -1;
+}
+
+/**
+ * A long argument in [min, max] (getRangeLongFromObjectOrReply with a message): NaN after
+ * replying `err` (which is also the reply for a non-integer).
+ */
+function argRange(c: Client, argv: Argv, i: number, min: number, max: number, err: string): number {
+  const v = argv.int(i);
+  if (Number.isNaN(v) || v < min || v > max) {
+    c.w.error(err);
+    return NaN;
+  }
+  return v;
+}
+
+/** A long argument (getLongFromObjectOrReply): NaN after replying NOT_INTEGER. */
+function argLongOrReply(c: Client, argv: Argv, i: number): number {
+  const v = argv.int(i);
+  if (Number.isNaN(v)) c.w.error(NOT_INTEGER);
+  return v;
+}
+
+// ---- push --------------------------------------------------------------------------------------
+
+/** LPUSH/RPUSH/LPUSHX/RPUSHX (pushGenericCommand); `xx`: only when the key exists. */
+function pushGeneric(c: Client, argv: Argv, atHead: boolean, xx: boolean): void {
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  let ql: Quicklist;
+  if (e >= 0) {
+    if (wrongType(c, db, e, OBJ_LIST)) return;
+    ql = listOf(db, e);
+  } else {
+    if (xx) {
+      c.w.integer(0);
+      return;
+    }
+    ql = createList(c, argv, 1);
+  }
+  const buf = argv.buf;
+  if (atHead) for (let j = 2; j < argv.argc; j++) ql.pushHead(buf, argv.off[j], argv.len[j]);
+  else for (let j = 2; j < argv.argc; j++) ql.pushTail(buf, argv.off[j], argv.len[j]);
+  c.w.integer(ql.count);
+  signalReady(c, argv, 1);
+}
+
+// LPUSH key element [element ...]
+function lpushCommand(c: Client, argv: Argv): void {
+  pushGeneric(c, argv, true, false);
+}
+
+// RPUSH key element [element ...]
+function rpushCommand(c: Client, argv: Argv): void {
+  pushGeneric(c, argv, false, false);
+}
+
+// LPUSHX key element [element ...]
+function lpushxCommand(c: Client, argv: Argv): void {
+  pushGeneric(c, argv, true, true);
+}
+
+// RPUSHX key element [element ...]
+function rpushxCommand(c: Client, argv: Argv): void {
+  pushGeneric(c, argv, false, true);
+}
+
+// LINSERT key BEFORE|AFTER pivot element
+function linsertCommand(c: Client, argv: Argv): void {
+  let after: boolean;
+  if (argv.is(2, 'after')) after = true;
+  else if (argv.is(2, 'before')) after = false;
+  else {
+    c.w.error(SYNTAX);
+    return;
+  }
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const ql = listOf(db, e);
+  match.set(argv.buf, argv.off[3], argv.len[3]);
+  const it = ql.iterator(true, iter);
+  let inserted = false;
+  while (it.next()) {
+    if (it.matches(match)) {
+      ql.insert(it, argv.buf, argv.off[4], argv.len[4], after);
+      inserted = true;
+      break;
+    }
+  }
+  it.release();
+  if (!inserted) {
+    c.w.integer(-1);
+    return;
+  }
+  c.w.integer(ql.count);
+  signalReady(c, argv, 1);
+}
+
+// ---- read --------------------------------------------------------------------------------------
+
+// LLEN key
+function llenCommand(c: Client, argv: Argv): void {
+  const db = c.db;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  c.w.integer(listOf(db, e).count);
+}
+
+// LINDEX key index
+function lindexCommand(c: Client, argv: Argv): void {
+  const db = c.db;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const index = argLongOrReply(c, argv, 2);
+  if (Number.isNaN(index)) return;
+  const ql = listOf(db, e);
+  if (ql.index(index, iter)) {
+    replyElement(c, iter);
+    iter.release();
+  } else {
+    c.w.nullBulk();
+  }
+}
+
+// LRANGE key start stop
+function lrangeCommand(c: Client, argv: Argv): void {
+  const start = argLongOrReply(c, argv, 2);
+  if (Number.isNaN(start)) return;
+  const end = argLongOrReply(c, argv, 3);
+  if (Number.isNaN(end)) return;
+  const db = c.db;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    c.w.arrayHeader(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  replyRange(c, listOf(db, e), start, end, false);
+}
+
+/*
+ * LPOS: a linear scan from the head (positive RANK) or the tail (negative RANK). The RANK-th match
+ * is the first one reported; COUNT reports up to that many matches from there (0: all), MAXLEN
+ * bounds the number of elements compared. Reported positions are always from the head. Matches
+ * are collected before the array header is written (Redis defers the length instead).
+ */
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+function lposCommand(c: Client, argv: Argv): void {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let j = 3; j < argv.argc; j++) {
+    const more = j < argv.argc - 1;
+    if (argv.is(j, 'rank') && more) {
+      j++;
+      rank = argLongOrReply(c, argv, j);
+      if (Number.isNaN(rank)) return;
+      if (rank === 0) {
+        c.w.error(RANK_ZERO);
+        return;
+      }
+    } else if (argv.is(j, 'count') && more) {
+      j++;
+      count = argRange(c, argv, j, 0, Infinity, COUNT_NEGATIVE);
+      if (Number.isNaN(count)) return;
+    } else if (argv.is(j, 'maxlen') && more) {
+      j++;
+      maxlen = argRange(c, argv, j, 0, Infinity, MAXLEN_NEGATIVE);
+      if (Number.isNaN(maxlen)) return;
+    } else {
+      c.w.error(SYNTAX);
+      return;
+    }
+  }
+  // RANK LONG_MIN stays negative when negated in C: every match then qualifies and a COUNT
+  // never completes (the bound check overflows). Kept for identical replies.
+  const anyRank = rank === LONG_MIN;
+  let forward = true;
+  if (rank < 0) {
+    rank = -rank;
+    forward = false;
+  }
+  const db = c.db;
+  const e = c.srv.readKey(c, argv, 1);
+  if (e < 0) {
+    if (count !== -1) c.w.arrayHeader(0);
+    else c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const ql = listOf(db, e);
+  match.set(argv.buf, argv.off[2], argv.len[2]);
+  const llen = ql.count;
+  const it = ql.iteratorAt(forward ? 0 : -1, forward, iter);
+  let index = 0;
+  let matches = 0;
+  let matchIndex = -1;
+  lposMatches.length = 0;
+  if (it !== null) {
+    while (it.next() && (maxlen === 0 || index < maxlen)) {
+      if (it.matches(match)) {
+        matches++;
+        matchIndex = forward ? index : llen - index - 1;
+        if (anyRank || matches >= rank) {
+          if (count === -1) break;
+          lposMatches.push(matchIndex);
+          if (count !== 0 && !anyRank && matches - rank + 1 >= count) break;
+        }
+      }
+      index++;
+      matchIndex = -1;
+    }
+    it.release();
+  }
+  if (count !== -1) {
+    c.w.arrayHeader(lposMatches.length);
+    for (let i = 0; i < lposMatches.length; i++) c.w.integer(lposMatches[i]!);
+    lposMatches.length = 0;
+  } else if (matchIndex !== -1) {
+    c.w.integer(matchIndex);
+  } else {
+    c.w.nullBulk();
+  }
+}
+
+// ---- modify ------------------------------------------------------------------------------------
+
+// LSET key index element
+function lsetCommand(c: Client, argv: Argv): void {
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.error(NO_SUCH_KEY);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const index = argLongOrReply(c, argv, 2);
+  if (Number.isNaN(index)) return;
+  if (listOf(db, e).replaceAtIndex(index, argv.buf, argv.off[3], argv.len[3], iter)) c.w.ok();
+  else c.w.error(INDEX_OUT_OF_RANGE);
+}
+
+/** LPOP/RPOP (popGenericCommand): one element as a bulk string, or with a count an array. */
+function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
+  const hasCount = argv.argc === 3;
+  let count = 0;
+  if (argv.argc > 3) {
+    c.w.error(wrongArity(atHead ? 'lpop' : 'rpop'));
+    return;
+  }
+  if (hasCount) {
+    count = argRange(c, argv, 2, 0, Infinity, MUST_BE_POSITIVE);
+    if (Number.isNaN(count)) return;
+  }
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    if (hasCount) c.w.nullArray();
+    else c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  if (hasCount && count === 0) {
+    c.w.arrayHeader(0);
+    return;
+  }
+  const ql = listOf(db, e);
+  if (!hasCount) {
+    ql.peek(atHead, iter);
+    replyElement(c, iter);
+    ql.popDiscard(atHead);
+  } else {
+    const llen = ql.count;
+    const n = count > llen ? llen : count;
+    if (atHead) {
+      replyRange(c, ql, 0, n - 1, false);
+      ql.delRange(0, n);
+    } else {
+      replyRange(c, ql, -n, -1, true);
+      ql.delRange(-n, n);
+    }
+  }
+  if (ql.count === 0) c.srv.deleteEntry(db, e);
+}
+
+// LPOP key [count]
+function lpopCommand(c: Client, argv: Argv): void {
+  popGeneric(c, argv, true);
+}
+
+// RPOP key [count]
+function rpopCommand(c: Client, argv: Argv): void {
+  popGeneric(c, argv, false);
+}
+
+// LTRIM key start stop
+function ltrimCommand(c: Client, argv: Argv): void {
+  const start0 = argLongOrReply(c, argv, 2);
+  if (Number.isNaN(start0)) return;
+  const end0 = argLongOrReply(c, argv, 3);
+  if (Number.isNaN(end0)) return;
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.ok();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const ql = listOf(db, e);
+  const llen = ql.count;
+  let start = start0 < 0 ? llen + start0 : start0;
+  let end = end0 < 0 ? llen + end0 : end0;
+  if (start < 0) start = 0;
+  let ltrim: number;
+  let rtrim: number;
+  if (start > end || start >= llen) {
+    ltrim = llen;
+    rtrim = 0;
+  } else {
+    if (end >= llen) end = llen - 1;
+    ltrim = start;
+    rtrim = llen - end - 1;
+  }
+  ql.delRange(0, ltrim);
+  ql.delRange(-rtrim, rtrim);
+  if (ql.count === 0) c.srv.deleteEntry(db, e);
+  c.w.ok();
+}
+
+// LREM key count element
+function lremCommand(c: Client, argv: Argv): void {
+  let toRemove = argLongOrReply(c, argv, 2);
+  if (Number.isNaN(toRemove)) return;
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.integer(0);
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const ql = listOf(db, e);
+  match.set(argv.buf, argv.off[3], argv.len[3]);
+  let it: QuicklistIter;
+  if (toRemove < 0) {
+    toRemove = -toRemove;
+    it = ql.iteratorAt(-1, false, iter) as QuicklistIter;
+  } else {
+    it = ql.iteratorAt(0, true, iter) as QuicklistIter;
+  }
+  let removed = 0;
+  while (it.next()) {
+    if (it.matches(match)) {
+      ql.delEntry(it);
+      removed++;
+      if (toRemove !== 0 && removed === toRemove) break;
+    }
+  }
+  it.release();
+  if (ql.count === 0) c.srv.deleteEntry(db, e);
+  c.w.integer(removed);
+}
+
+// ---- move --------------------------------------------------------------------------------------
+
+/*
+ * LMOVE (lmoveGenericCommand): pop from the source, push to the destination (created if
+ * missing), reply the element. The element is copied aside first: source and destination may be
+ * the same list (a rotation), whose push can move the bytes the element was read from.
+ * Entry ids are not kept across the destination lookup (it may expire and delete a key).
+ */
+function lmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean): void {
+  const db = c.db;
+  const srv = c.srv;
+  const e = srv.writeKey(c, argv, 1);
+  if (e < 0) {
+    c.w.nullBulk();
+    return;
+  }
+  if (wrongType(c, db, e, OBJ_LIST)) return;
+  const src = listOf(db, e);
+  const d = srv.writeKey(c, argv, 2);
+  if (d >= 0 && wrongType(c, db, d, OBJ_LIST)) return;
+  src.peek(fromHead, iter);
+  holdElement(iter);
+  src.popDiscard(fromHead);
+  const dst = d >= 0 ? listOf(db, d) : createList(c, argv, 2);
+  dst.push(toHead, moveSrc, 0, moveLen);
+  signalReady(c, argv, 2);
+  c.w.bulk(moveSrc, 0, moveLen);
+  moveSrc = moveBuf;
+  deleteIfEmpty(c, argv, 1, src);
+}
+
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+function lmoveCommand(c: Client, argv: Argv): void {
+  const from = listPosition(c, argv, 3);
+  if (from < 0) return;
+  const to = listPosition(c, argv, 4);
+  if (to < 0) return;
+  lmoveGeneric(c, argv, from === 1, to === 1);
+}
+
+// RPOPLPUSH source destination
+function rpoplpushCommand(c: Client, argv: Argv): void {
+  lmoveGeneric(c, argv, false, true);
+}
+
+// ---- multi-key pop -----------------------------------------------------------------------------
+
+interface MpopArgs {
+  numkeys: number;
+  atHead: boolean;
+  count: number;
+}
+
+const mpopArgs: MpopArgs = { numkeys: 0, atHead: true, count: 1 };
+
+/**
+ * Parses `numkeys key... LEFT|RIGHT [COUNT count]` with numkeys at argv[at] (lmpopGenericCommand).
+ * Returns false after replying an error.
+ */
+function parseMpop(c: Client, argv: Argv, at: number): boolean {
+  const numkeys = argRange(c, argv, at, 1, Infinity, NUMKEYS_NOT_POSITIVE);
+  if (Number.isNaN(numkeys)) return false;
+  const whereIdx = at + numkeys + 1;
+  if (whereIdx >= argv.argc) {
+    c.w.error(SYNTAX);
+    return false;
+  }
+  const where = listPosition(c, argv, whereIdx);
+  if (where < 0) return false;
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.argc; j++) {
+    if (count === -1 && argv.is(j, 'count') && j < argv.argc - 1) {
+      j++;
+      count = argRange(c, argv, j, 1, Infinity, COUNT_NOT_POSITIVE);
+      if (Number.isNaN(count)) return false;
+    } else {
+      c.w.error(SYNTAX);
+      return false;
+    }
+  }
+  mpopArgs.numkeys = numkeys;
+  mpopArgs.atHead = where === 1;
+  mpopArgs.count = count === -1 ? 1 : count;
+  return true;
+}
+
+/**
+ * Serves a multi-key pop from the first non-empty list among argv[first, first+numkeys):
+ * replies and returns 1; returns 0 when every key is missing; -1 after a WRONGTYPE reply.
+ * `count` -1 pops one element replying [key, element] (BLPOP), else [key, [elements]].
+ */
+function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number, atHead: boolean, count: number): number {
+  const db = c.db;
+  for (let k = first; k < first + numkeys; k++) {
+    const e = c.srv.writeKey(c, argv, k);
+    if (e < 0) continue;
+    if (wrongType(c, db, e, OBJ_LIST)) return -1;
+    const ql = listOf(db, e);
+    if (ql.count === 0) continue;
+    if (count !== -1) {
+      popRangeWithKey(c, argv, k, ql, atHead, count);
+      return 1;
+    }
+    c.w.arrayHeader(2);
+    c.w.bulk(argv.buf, argv.off[k], argv.len[k]);
+    ql.peek(atHead, iter);
+    replyElement(c, iter);
+    ql.popDiscard(atHead);
+    if (ql.count === 0) c.srv.deleteEntry(db, e);
+    return 1;
+  }
+  return 0;
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+function lmpopCommand(c: Client, argv: Argv): void {
+  if (!parseMpop(c, argv, 1)) return;
+  const { numkeys, atHead, count } = mpopArgs;
+  if (popFirstNonEmpty(c, argv, 2, numkeys, atHead, count) === 0) c.w.nullArray();
+}
+
+// ---- blocking ----------------------------------------------------------------------------------
+
+function keyRange(first: number, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(first + i);
+  return out;
+}
+
+/** BLPOP/BRPOP/BLMPOP (blockingPopGenericCommand): keys argv[first, first+numkeys). */
+function blockingPop(c: Client, argv: Argv, first: number, numkeys: number, atHead: boolean, timeoutIdx: number, count: number): void {
+  const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
+  if (timeout < 0) return;
+  if (popFirstNonEmpty(c, argv, first, numkeys, atHead, count) !== 0) return;
+  c.srv.blockForKeys(c, argv, keyRange(first, numkeys), timeout, OBJ_LIST);
+}
+
+// BLPOP key [key ...] timeout
+function blpopCommand(c: Client, argv: Argv): void {
+  blockingPop(c, argv, 1, argv.argc - 2, true, argv.argc - 1, -1);
+}
+
+// BRPOP key [key ...] timeout
+function brpopCommand(c: Client, argv: Argv): void {
+  blockingPop(c, argv, 1, argv.argc - 2, false, argv.argc - 1, -1);
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+function blmpopCommand(c: Client, argv: Argv): void {
+  if (!parseMpop(c, argv, 2)) return;
+  const { numkeys, atHead, count } = mpopArgs;
+  blockingPop(c, argv, 3, numkeys, atHead, 1, count);
+}
+
+/** BLMOVE/BRPOPLPUSH (blmoveGenericCommand): blocks while the source does not exist. */
+function blmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean, timeoutIdx: number): void {
+  const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
+  if (timeout < 0) return;
+  const e = c.srv.writeKey(c, argv, 1);
+  if (e >= 0) {
+    if (wrongType(c, c.db, e, OBJ_LIST)) return;
+    lmoveGeneric(c, argv, fromHead, toHead);
+    return;
+  }
+  // 7.0 replies a null array on timeout for every list blocking command, BLMOVE included.
+  c.srv.blockForKeys(c, argv, [1], timeout, OBJ_LIST);
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+function blmoveCommand(c: Client, argv: Argv): void {
+  const from = listPosition(c, argv, 3);
+  if (from < 0) return;
+  const to = listPosition(c, argv, 4);
+  if (to < 0) return;
+  blmoveGeneric(c, argv, from === 1, to === 1, 5);
+}
+
+// BRPOPLPUSH source destination timeout
+function brpoplpushCommand(c: Client, argv: Argv): void {
+  blmoveGeneric(c, argv, false, true, 3);
+}
+
+// ---- for other commands: COPY, SORT --------------------------------------------------------
+
+registerDuplicator(OBJ_LIST, (obj) => (obj as Quicklist).dup());
+
+/** The elements of the list at entry e, head to tail, as bytes (integers as decimal text). */
+export function listElements(db: Keyspace, e: number): Uint8Array[] {
+  return listOf(db, e).toArray();
+}
+
+/**
+ * Replaces key argv[keyIdx] of c.db with a new list of `elements` (head to tail), or deletes the
+ * key when there are none (SORT ... STORE). Any previous value and TTL are dropped.
+ */
+export function storeList(c: Client, argv: Argv, keyIdx: number, elements: Uint8Array[]): void {
+  const db = c.db;
+  const e = c.srv.writeKey(c, argv, keyIdx);
+  if (e >= 0) c.srv.deleteEntry(db, e);
+  if (elements.length === 0) return;
+  const ql = createList(c, argv, keyIdx);
+  for (const el of elements) ql.pushTail(el, 0, el.length);
+  signalReady(c, argv, keyIdx);
+}
+
+export const listCommands: CommandDef[] = [
+  { name: 'lpush', summary: 'Prepend elements to a list, creating it if needed', handler: lpushCommand },
+  { name: 'rpush', summary: 'Append elements to a list, creating it if needed', handler: rpushCommand },
+  { name: 'lpushx', summary: 'Prepend elements to an existing list', handler: lpushxCommand },
+  { name: 'rpushx', summary: 'Append elements to an existing list', handler: rpushxCommand },
+  { name: 'linsert', summary: 'Insert an element before or after the first occurrence of a pivot', handler: linsertCommand },
+  { name: 'llen', summary: 'Number of elements in a list', handler: llenCommand },
+  { name: 'lindex', summary: 'The element at an index of a list', handler: lindexCommand },
+  { name: 'lrange', summary: 'The elements between two indexes of a list', handler: lrangeCommand },
+  { name: 'lpos', summary: 'Positions of the elements equal to a value', handler: lposCommand },
+  { name: 'lset', summary: 'Overwrite the element at an index of a list', handler: lsetCommand },
+  { name: 'lpop', summary: 'Remove and return elements from the head of a list', handler: lpopCommand },
+  { name: 'rpop', summary: 'Remove and return elements from the tail of a list', handler: rpopCommand },
+  { name: 'ltrim', summary: 'Keep only the elements between two indexes of a list', handler: ltrimCommand },
+  { name: 'lrem', summary: 'Remove occurrences of an element from a list', handler: lremCommand },
+  { name: 'lmove', summary: 'Pop an element from one end of a list and push it to an end of another', handler: lmoveCommand },
+  { name: 'rpoplpush', summary: 'Pop from the tail of a list and push to the head of another', handler: rpoplpushCommand },
+  { name: 'lmpop', summary: 'Pop elements from the first non-empty of several lists', handler: lmpopCommand },
+  { name: 'blpop', summary: 'Pop from the head of the first non-empty list, waiting for one', handler: blpopCommand },
+  { name: 'brpop', summary: 'Pop from the tail of the first non-empty list, waiting for one', handler: brpopCommand },
+  { name: 'blmpop', summary: 'LMPOP that waits until a list has elements', handler: blmpopCommand },
+  { name: 'blmove', summary: 'LMOVE that waits until the source list has elements', handler: blmoveCommand },
+  { name: 'brpoplpush', summary: 'RPOPLPUSH that waits until the source list has elements', handler: brpoplpushCommand },
+];

@@ -147,7 +147,7 @@ function blockingZpop(
   }
   const keys: number[] = [];
   for (let i = 0; i < n; i++) keys.push(first + i);
-  c.srv.blockForKeys(c, argv, keys, timeout, OBJ_ZSET, 'array');
+  c.srv.blockForKeys(c, argv, keys, timeout, OBJ_ZSET);
 }
 
 // BZPOPMIN key [key ...] timeout

@@ -20,12 +20,13 @@
  * through several blocked clients at once. A key that now holds another type (the list was
  * replaced by a string) wakes nobody, as in 7.0.
  *
+ * A timeout replies a null array to every list and sorted-set blocking command (BLMOVE too), as
+ * 7.0's replyToBlockedClientTimedOut does.
+ *
  * Replies for a served client must not mix with the bytes the reply writer holds for the client
  * whose command made the key ready, so that client's replies so far are flushed first.
  */
 import type { Client } from './client.ts';
-
-export type NullReply = 'array' | 'bulk';
 
 /** What a blocked client waits for. */
 export class BlockState {
@@ -35,17 +36,15 @@ export class BlockState {
   readonly keyBytes: Buffer[];
   /** OBJ_LIST or OBJ_ZSET: the type a key must hold to wake this client. */
   readonly type: number;
-  readonly nullReply: NullReply;
   /** Absolute unix ms when the client times out, 0 for never. */
   readonly deadline: number;
   timer: NodeJS.Timeout | null = null;
 
-  constructor(dbIndex: number, keyBytes: Buffer[], type: number, nullReply: NullReply, deadline: number) {
+  constructor(dbIndex: number, keyBytes: Buffer[], type: number, deadline: number) {
     this.dbIndex = dbIndex;
     this.keyBytes = keyBytes;
     this.keys = keyBytes.map((k) => k.toString('latin1'));
     this.type = type;
-    this.nullReply = nullReply;
     this.deadline = deadline;
   }
 }

@@ -19,7 +19,7 @@ import { Arena } from '../store/arena.ts';
 import { hashBytes } from '../store/hash.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
-import { BlockState, BlockedClients, type NullReply } from './blocking.ts';
+import { BlockState, BlockedClients } from './blocking.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
@@ -480,7 +480,7 @@ export class Server {
    * Blocks c on keys argv[keyIdx...] until one holds `type` data or timeoutMs passes (0: never);
    * the handler wrote no reply. Called again by a blocked client's re-run, it keeps its place.
    */
-  blockForKeys(c: Client, argv: Argv, keyIdx: readonly number[], timeoutMs: number, type: number, nullReply: NullReply): void {
+  blockForKeys(c: Client, argv: Argv, keyIdx: readonly number[], timeoutMs: number, type: number): void {
     if (c.blockState !== null) {
       this.stillBlocked = true;
       return;
@@ -488,7 +488,7 @@ export class Server {
     const keys: Buffer[] = [];
     for (const i of keyIdx) keys.push(Buffer.from(argv.buf.subarray(argv.off[i], argv.off[i] + argv.len[i])));
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
-    const st = new BlockState(c.dbIndex, keys, type, nullReply, deadline);
+    const st = new BlockState(c.dbIndex, keys, type, deadline);
     c.blockState = st;
     const copy = new Uint8Array(commandSize(argv));
     encodeCommand(copy, 0, argv);
@@ -503,7 +503,7 @@ export class Server {
     st.timer = setTimeout(() => {
       if (c.blockState !== st) return;
       if (st.deadline - Date.now() > 0) this.armBlockTimer(c, st);
-      else this.unblockWith(c, st.nullReply);
+      else this.unblockWith(c, 'timeout');
     }, Math.min(Math.max(left, 0), 2 ** 31 - 1));
   }
 
@@ -528,15 +528,14 @@ export class Server {
    * meanwhile. From a timer, or from `caller`'s command (CLIENT UNBLOCK), whose replies so far
    * are flushed first since the writer is shared.
    */
-  unblockWith(c: Client, reply: NullReply | 'error', caller: Client | null = null): void {
+  unblockWith(c: Client, reply: 'timeout' | 'error', caller: Client | null = null): void {
     if (c.blockState === null || c.closed) return;
     if (caller !== null) this.flush(caller);
     this.unblock(c);
     const w = this.writer;
     this.beginBatch(c);
-    if (reply === 'array') w.nullArray();
-    else if (reply === 'bulk') w.nullBulk();
-    else w.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    if (reply === 'error') w.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    else w.nullArray();
     this.afterCommand(c, 0);
     this.processHeldInput(c);
     this.flush(c);

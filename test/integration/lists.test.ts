@@ -1,0 +1,305 @@
+/*
+ * List commands over real sockets: ioredis for behaviour, raw RESP where the bytes matter, and
+ * several connections for the blocking commands (first come first served, BLMOVE chains,
+ * timeouts, disconnects, wrong types). Single-connection replies, errors and encodings are
+ * compared with redis-server 7.0.15 in test/golden/cases/lists.txt; the quicklist layout is
+ * checked against redis by scripts/list-diff.ts.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rawClient, startSpindle, type RawClient, type ServerHandle } from '../helpers/servers.ts';
+
+let srv: ServerHandle;
+let r: Redis;
+const extra: Redis[] = [];
+
+beforeAll(async () => {
+  srv = await startSpindle();
+  r = client();
+});
+
+afterAll(async () => {
+  for (const c of extra) c.disconnect();
+  r?.disconnect();
+  await srv?.stop();
+});
+
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+function client(): Redis {
+  const c = new Redis({ port: srv.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  extra.push(c);
+  return c;
+}
+
+/** Waits until the server reports `n` blocked clients. */
+async function waitBlocked(n: number): Promise<void> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const info = await r.info('clients');
+    const m = /blocked_clients:(\d+)/.exec(info);
+    if (m !== null && Number(m[1]) === n) return;
+    if (Date.now() > deadline) throw new Error(`expected ${n} blocked clients, INFO says ${m?.[1]}`);
+    await sleep(5);
+  }
+}
+
+async function raw(cmds: (string | Buffer)[][]): Promise<string[]> {
+  const c: RawClient = await rawClient(srv.port);
+  try {
+    const out: string[] = [];
+    for (const cmd of cmds) out.push((await c.send(cmd)).toString('latin1'));
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+describe('non-blocking commands', () => {
+  test('push, pop, range, index on a list spanning many nodes', async () => {
+    await r.flushall();
+    const vals = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? String(i) : `v${i}-${'x'.repeat(i % 90)}`));
+    for (let i = 0; i < vals.length; i += 500) await r.rpush('l', ...vals.slice(i, i + 500));
+    expect(await r.llen('l')).toBe(5000);
+    expect(await r.lrange('l', 0, -1)).toEqual(vals);
+    expect(await r.lrange('l', 2500, 2504)).toEqual(vals.slice(2500, 2505));
+    expect(await r.lindex('l', 4321)).toBe(vals[4321]);
+    expect(await r.lindex('l', -1)).toBe(vals[4999]);
+    const model = [...vals];
+    expect(await r.lpop('l', 3)).toEqual(model.splice(0, 3));
+    expect(await r.rpop('l')).toBe(model.pop());
+    expect(await r.object('ENCODING', 'l')).toBe('quicklist');
+    expect(await r.lrem('l', 0, vals[100])).toBe(1);
+    model.splice(model.indexOf(vals[100]), 1);
+    expect(await r.lpos('l', vals[200])).toBe(model.indexOf(vals[200]));
+    await r.ltrim('l', 10, 19);
+    expect(await r.lrange('l', 0, -1)).toEqual(model.slice(10, 20));
+  });
+
+  test('binary elements round-trip', async () => {
+    await r.flushall();
+    const bins = [Buffer.from([0, 1, 2, 255]), Buffer.from('\r\n$3\r\n'), Buffer.alloc(0), Buffer.alloc(70000, 7)];
+    await r.rpush('b', ...bins);
+    expect(await r.lrangeBuffer('b', 0, -1)).toEqual(bins);
+    expect(await r.lpos('b', bins[1])).toBe(1);
+    expect(await r.lrem('b', 0, bins[2])).toBe(1);
+    expect(await r.lindexBuffer('b', 2)).toEqual(bins[3]);
+  });
+
+  test('integers are stored compactly and read back in their decimal text', async () => {
+    await r.flushall();
+    const ints = ['0', '-1', '127', '128', '4095', '-4096', '32767', '8388607', '2147483647', '9223372036854775807', '-9223372036854775808'];
+    await r.rpush('n', ...ints, '007', '1.0');
+    expect(await r.lrange('n', 0, -1)).toEqual([...ints, '007', '1.0']);
+    expect(await raw([['LINDEX', 'n', '9'], ['LPOS', 'n', '07'], ['LREM', 'n', '0', '-9223372036854775808']])).toEqual([
+      '$19\r\n9223372036854775807\r\n',
+      '$-1\r\n',
+      ':1\r\n',
+    ]);
+  });
+
+  test('lists created after CONFIG SET use the new node size and compression', async () => {
+    await r.flushall();
+    await r.config('SET', 'list-max-listpack-size', '3', 'list-compress-depth', '1');
+    try {
+      const vals = Array.from({ length: 300 }, (_, i) => `${i}${'c'.repeat(80)}`);
+      await r.rpush('c', ...vals);
+      expect(await r.lrange('c', 0, -1)).toEqual(vals);
+      await r.linsert('c', 'BEFORE', vals[150], 'mid');
+      await r.lset('c', 200, 'set');
+      expect(await r.lindex('c', 150)).toBe('mid');
+      expect(await r.lindex('c', 200)).toBe('set');
+      expect(await r.copy('c', 'c2')).toBe(1);
+      expect(await r.lrange('c2', 0, -1)).toEqual(await r.lrange('c', 0, -1));
+    } finally {
+      await r.config('SET', 'list-max-listpack-size', '-2', 'list-compress-depth', '0');
+    }
+  });
+
+  test('LMOVE rotates and moves between lists, deleting emptied sources', async () => {
+    await r.flushall();
+    await r.rpush('a', '1', '2', '3');
+    expect(await r.lmove('a', 'a', 'LEFT', 'RIGHT')).toBe('1');
+    expect(await r.lrange('a', 0, -1)).toEqual(['2', '3', '1']);
+    expect(await r.rpoplpush('a', 'b')).toBe('1');
+    expect(await r.lmove('a', 'b', 'RIGHT', 'RIGHT')).toBe('3');
+    expect(await r.lmove('a', 'b', 'LEFT', 'LEFT')).toBe('2');
+    expect(await r.exists('a')).toBe(0);
+    expect(await r.lrange('b', 0, -1)).toEqual(['2', '1', '3']);
+    expect(await r.lmpop(2, 'a', 'b', 'RIGHT', 'COUNT', 2)).toEqual(['b', ['3', '1']]);
+  });
+});
+
+describe('blocking commands', () => {
+  test('clients blocked on one key are served first come, first served', async () => {
+    await r.flushall();
+    const cs = [client(), client(), client()];
+    const got: Promise<[string, string] | null>[] = [];
+    for (let i = 0; i < cs.length; i++) {
+      got.push(cs[i].blpop('q', 0));
+      await waitBlocked(i + 1);
+    }
+    expect(await r.rpush('q', 'a', 'b')).toBe(2);
+    expect(await got[0]).toEqual(['q', 'a']);
+    expect(await got[1]).toEqual(['q', 'b']);
+    await waitBlocked(1);
+    await r.lpush('q', 'c');
+    expect(await got[2]).toEqual(['q', 'c']);
+    await waitBlocked(0);
+    expect(await r.exists('q')).toBe(0);
+  });
+
+  test('one push of several elements serves several BLPOP/BRPOP clients from the right ends', async () => {
+    await r.flushall();
+    const a = client();
+    const b = client();
+    const pa = a.blpop('k', 0);
+    await waitBlocked(1);
+    const pb = b.brpop('k', 0);
+    await waitBlocked(2);
+    await r.rpush('k', 'x', 'y', 'z');
+    expect(await pa).toEqual(['k', 'x']);
+    expect(await pb).toEqual(['k', 'z']);
+    expect(await r.lrange('k', 0, -1)).toEqual(['y']);
+  });
+
+  test('BLPOP on several keys takes the first that gets data', async () => {
+    await r.flushall();
+    const c = client();
+    const p = c.blpop('k1', 'k2', 'k3', 0);
+    await waitBlocked(1);
+    await r.rpush('k3', 'v3');
+    expect(await p).toEqual(['k3', 'v3']);
+    await r.rpush('k2', 'v2');
+    await r.rpush('k1', 'v1');
+    // Data already there: the first key in argument order wins.
+    expect(await c.blpop('k3', 'k2', 'k1', 0)).toEqual(['k2', 'v2']);
+  });
+
+  test('BLMOVE chain: one push moves the element through every blocked client', async () => {
+    await r.flushall();
+    const c1 = client();
+    const c2 = client();
+    const c3 = client();
+    const p1 = c1.blmove('a', 'b', 'LEFT', 'RIGHT', 0);
+    await waitBlocked(1);
+    const p2 = c2.brpoplpush('b', 'c', 0);
+    await waitBlocked(2);
+    const p3 = c3.blpop('c', 0);
+    await waitBlocked(3);
+    await r.rpush('a', 'item');
+    expect(await p1).toBe('item');
+    expect(await p2).toBe('item');
+    expect(await p3).toEqual(['c', 'item']);
+    expect(await r.exists('a', 'b', 'c')).toBe(0);
+  });
+
+  test('BLMPOP served later pops up to COUNT from the chosen end', async () => {
+    await r.flushall();
+    const c = client();
+    const p = c.blmpop(0, 2, 'x', 'y', 'RIGHT', 'COUNT', 2);
+    await waitBlocked(1);
+    await r.rpush('y', '1', '2', '3');
+    expect(await p).toEqual(['y', ['3', '2']]);
+    expect(await r.lrange('y', 0, -1)).toEqual(['1']);
+  });
+
+  test('timeouts: fractional seconds give a null after about that long; 0 waits forever', async () => {
+    await r.flushall();
+    const c = client();
+    let t = Date.now();
+    expect(await c.blpop('none', 0.2)).toBeNull();
+    let dt = Date.now() - t;
+    expect(dt).toBeGreaterThanOrEqual(190);
+    expect(dt).toBeLessThan(2000);
+    t = Date.now();
+    expect(await c.blmove('none', 'dst', 'LEFT', 'LEFT', 0.05)).toBeNull();
+    dt = Date.now() - t;
+    expect(dt).toBeGreaterThanOrEqual(45);
+    expect(await r.exists('dst')).toBe(0);
+    // Raw bytes: every list blocking command times out with a null array in 7.0.
+    const rc = await rawClient(srv.port);
+    try {
+      expect((await rc.send(['BRPOPLPUSH', 'none', 'dst', '0.01'])).toString()).toBe('*-1\r\n');
+      expect((await rc.send(['BLMPOP', '0.01', '1', 'none', 'LEFT'])).toString()).toBe('*-1\r\n');
+      await rc.send(['HELLO', '3']);
+      expect((await rc.send(['BLPOP', 'none', '0.01'])).toString()).toBe('_\r\n');
+    } finally {
+      rc.close();
+    }
+    const forever = c.blpop('later', 0);
+    await waitBlocked(1);
+    await sleep(300);
+    await waitBlocked(1);
+    await r.rpush('later', 'finally');
+    expect(await forever).toEqual(['later', 'finally']);
+  });
+
+  test('a client that disconnects while blocked is forgotten; the next waiter gets the element', async () => {
+    await r.flushall();
+    const gone = client();
+    const stays = client();
+    void gone.blpop('d', 0).catch(() => {});
+    await waitBlocked(1);
+    const p = stays.blpop('d', 0);
+    await waitBlocked(2);
+    gone.disconnect();
+    await waitBlocked(1);
+    await r.rpush('d', 'v');
+    expect(await p).toEqual(['d', 'v']);
+    expect(await r.exists('d')).toBe(0);
+  });
+
+  test('commands pipelined behind a blocked command wait for it', async () => {
+    await r.flushall();
+    const rc = await rawClient(srv.port);
+    try {
+      rc.sendRaw('*3\r\n$5\r\nBLPOP\r\n$1\r\np\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n');
+      await waitBlocked(1);
+      expect(rc.pending().length).toBe(0);
+      await r.rpush('p', 'v');
+      expect((await rc.readReply()).toString()).toBe('*2\r\n$1\r\np\r\n$1\r\nv\r\n');
+      expect((await rc.readReply()).toString()).toBe('+PONG\r\n');
+    } finally {
+      rc.close();
+    }
+  });
+
+  test('wrong types: an error at once, or when a served BLMOVE finds a wrong destination', async () => {
+    await r.flushall();
+    await r.set('s', 'str');
+    await expect(r.blpop('s', 0)).rejects.toThrow(/WRONGTYPE/);
+    await expect(r.blmove('s', 'x', 'LEFT', 'LEFT', 0)).rejects.toThrow(/WRONGTYPE/);
+    const c = client();
+    const p = c.blmove('src', 's', 'LEFT', 'RIGHT', 0);
+    await waitBlocked(1);
+    await r.rpush('src', 'x');
+    await expect(p).rejects.toThrow(/WRONGTYPE/);
+    await waitBlocked(0);
+    expect(await r.lrange('src', 0, -1)).toEqual(['x']);
+  });
+
+  test('a key that turns into another type wakes nobody; a list there later does', async () => {
+    await r.flushall();
+    const c = client();
+    const p = c.blpop('t', 0);
+    await waitBlocked(1);
+    await r.set('t', 'string');
+    await sleep(50);
+    await waitBlocked(1);
+    await r.del('t');
+    await r.rpush('t', 'list');
+    expect(await p).toEqual(['t', 'list']);
+  });
+
+  test('LMOVE wakes a client blocked on its destination', async () => {
+    await r.flushall();
+    const c = client();
+    const p = c.brpop('dst', 0);
+    await waitBlocked(1);
+    await r.rpush('src', 'm');
+    expect(await r.lmove('src', 'dst', 'LEFT', 'LEFT')).toBe('m');
+    expect(await p).toEqual(['dst', 'm']);
+    expect(await r.exists('src', 'dst')).toBe(0);
+  });
+});
