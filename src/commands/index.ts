@@ -9,6 +9,7 @@ import { listCommands } from './lists.ts';
 import { Registry, type CommandMeta } from './registry.ts';
 import { adminCommands } from './server-admin.ts';
 import { setCommands } from './sets.ts';
+import { sortCommands } from './sort.ts';
 import { stringCommands } from './strings.ts';
 import { zsetCommands } from './zsets.ts';
 
@@ -25,5 +26,6 @@ export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
   r.register(hashCommands);
   r.register(setCommands);
   r.register(zsetCommands);
+  r.register(sortCommands);
   return r;
 }
