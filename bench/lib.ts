@@ -974,3 +974,52 @@ export function bytesPerKey(delta: number | undefined, n: number): number | unde
 export function mib(bytes: number | undefined): string {
   return bytes === undefined ? 'n/a' : `${(bytes / 1048576).toFixed(1)} MiB`;
 }
+
+// ---------------------------------------------------------------------------
+// Spindle GC statistics, tolerant INFO/DBSIZE readers
+// ---------------------------------------------------------------------------
+
+/** GC fields of Spindle's INFO section "# Spindle" (pauses measured inside Spindle with perf_hooks). */
+export const GC_FIELDS = [
+  'gc_count',
+  'gc_pause_total_ms',
+  'gc_pause_max_ms',
+  'gc_major_count',
+  'gc_major_pause_max_ms',
+  'gc_minor_pause_max_ms',
+] as const;
+export type GcStats = Record<(typeof GC_FIELDS)[number], string>;
+
+/** The GC fields from a parsed INFO map ('n/a' where missing, e.g. on redis-server). */
+export function gcStats(info: Map<string, string>): GcStats {
+  const out = {} as GcStats;
+  for (const f of GC_FIELDS) out[f] = info.get(f) ?? 'n/a';
+  return out;
+}
+
+/** after − before, or undefined if either is unknown. */
+export function delta(after: number | undefined, before: number | undefined): number | undefined {
+  return after === undefined || before === undefined ? undefined : after - before;
+}
+
+/** INFO as a map, or an empty map (and a noted problem) if the server rejects INFO. */
+export async function safeInfo(h: ServerHandle, problems: string[]): Promise<Map<string, string>> {
+  try {
+    return await readInfo(h.port);
+  } catch (e) {
+    const msg = `${h.label}: INFO failed: ${(e as Error).message}`;
+    if (!problems.includes(msg)) problems.push(msg);
+    return new Map();
+  }
+}
+
+/** DBSIZE, or undefined (and a noted problem) if the server rejects it. */
+export async function safeDbsize(h: ServerHandle, problems: string[]): Promise<number | undefined> {
+  try {
+    return await dbsize(h.port);
+  } catch (e) {
+    const msg = `${h.label}: DBSIZE failed: ${(e as Error).message}`;
+    if (!problems.includes(msg)) problems.push(msg);
+    return undefined;
+  }
+}
