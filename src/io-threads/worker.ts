@@ -94,6 +94,25 @@ class WorkerClient implements ParserSink {
   }
 }
 
+/**
+ * Commands parsed from one poll phase's socket reads are published together: libuv delivers all
+ * the sockets that became readable in one iteration before running immediates, so committing
+ * from setImmediate turns N reads into one commit and at most one kick of the main thread (each
+ * kick is a cross-thread wake-up costing ~14 µs of CPU), at the price of no added wait.
+ */
+let commitScheduled = false;
+
+function scheduleCommit(): void {
+  if (commitScheduled) return;
+  commitScheduled = true;
+  setImmediate(commitNow);
+}
+
+function commitNow(): void {
+  commitScheduled = false;
+  commands.commit();
+}
+
 /** Chunked commands interrupted by a full ring, resumed first when space frees up. */
 const pendingChunks: Array<{ msg: Uint8Array; from: number; id: number }> = [];
 
@@ -118,7 +137,7 @@ function onData(wc: WorkerClient, bytes: Uint8Array): void {
     stats[W_PARSE_N] += stats[W_COMMANDS] - n0;
     histAdd(stats, STAGE_PARSE, t1 - t0);
     if (stats[W_CMD_STAMP] === 0 && commands.uncommitted > 0) stats[W_CMD_STAMP] = t1;
-    commands.commit();
+    scheduleCommit();
   }
   if (wc.parser.buffered > parserLimits.queryBufferLimit) {
     // client-query-buffer-limit: drop the client; the main thread logs it and frees its state.
