@@ -31,6 +31,7 @@
  * past 1 MiB per array (262144 entries) do they move to a resizable ArrayBuffer that grows in
  * place, as the skiplist's node heap does.
  */
+import { lenSize, readLen, rev32, writeLen } from './record.ts';
 import { Arena } from './arena.ts';
 import type { StoredObject } from './keyspace.ts';
 import { hashBytes } from './hash.ts';
@@ -40,37 +41,6 @@ const MIN_ENTRIES = 4;
 /** Arrays up to this size are plain (copied when doubled); beyond, resizable in place. */
 const PLAIN_MAX_BYTES = 1 << 20;
 const MAX_ENTRIES = 2 ** 30;
-
-function lenSize(n: number): number {
-  return n < 0x80 ? 1 : 4;
-}
-
-function writeLen(u8: Uint8Array, p: number, n: number): number {
-  if (n < 0x80) {
-    u8[p] = n;
-    return p + 1;
-  }
-  u8[p] = 0x80 | (n >>> 24);
-  u8[p + 1] = (n >>> 16) & 0xff;
-  u8[p + 2] = (n >>> 8) & 0xff;
-  u8[p + 3] = n & 0xff;
-  return p + 4;
-}
-
-function readLen(u8: Uint8Array, p: number): number {
-  const b0 = u8[p];
-  if (b0 < 0x80) return b0;
-  return ((b0 & 0x7f) << 24) | (u8[p + 1] << 16) | (u8[p + 2] << 8) | u8[p + 3];
-}
-
-function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v >>> 0;
-}
 
 function tableSize(n: number): number {
   let s = MIN_TABLE;

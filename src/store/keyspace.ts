@@ -20,6 +20,7 @@
  *
  * Entry arrays live on resizable ArrayBuffers, so growing them never copies.
  */
+import { lenSize, readLen, rev32, writeLen } from './record.ts';
 import { Arena, growTo, growableF64, growableI32, growableU32 } from './arena.ts';
 
 export const OBJ_STRING = 0;
@@ -59,37 +60,6 @@ export function isObjectValue(type: number, enc: number): boolean {
 
 const MAX_ENTRIES = 1 << 28;
 const MIN_TABLE = 4;
-
-function lenSize(n: number): number {
-  return n < 0x80 ? 1 : 4;
-}
-
-function writeLen(u8: Uint8Array, p: number, n: number): number {
-  if (n < 0x80) {
-    u8[p] = n;
-    return p + 1;
-  }
-  u8[p] = 0x80 | (n >>> 24);
-  u8[p + 1] = (n >>> 16) & 0xff;
-  u8[p + 2] = (n >>> 8) & 0xff;
-  u8[p + 3] = n & 0xff;
-  return p + 4;
-}
-
-function readLen(u8: Uint8Array, p: number): number {
-  const b0 = u8[p];
-  if (b0 < 0x80) return b0;
-  return ((b0 & 0x7f) << 24) | (u8[p + 1] << 16) | (u8[p + 2] << 8) | u8[p + 3];
-}
-
-function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v >>> 0;
-}
 
 export class Keyspace {
   readonly arena: Arena;

@@ -67,6 +67,7 @@
  * Node ids are valid until their member is deleted (setScore keeps the id). Nothing here may be
  * called from inside a visitor.
  */
+import { lenSize, readLen, rev32 } from './record.ts';
 import { Arena } from './arena.ts';
 import { hashBytes } from './hash.ts';
 
@@ -136,16 +137,6 @@ export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange 
   return { min: a.bytes, minInf: a.inf, minex: a.ex, max: z.bytes, maxInf: z.inf, maxex: z.ex };
 }
 
-function lenSize(n: number): number {
-  return n < 0x80 ? 1 : 4;
-}
-
-function readLen(u8: Uint8Array, p: number): number {
-  const b0 = u8[p];
-  if (b0 < 0x80) return b0;
-  return ((b0 & 0x7f) << 24) | (u8[p + 1] << 16) | (u8[p + 2] << 8) | u8[p + 3];
-}
-
 /** memcmp order of a[ap, ap+an) and b[bp, bp+bn): negative, 0 or positive. */
 export function compareBytes(a: Uint8Array, ap: number, an: number, b: Uint8Array, bp: number, bn: number): number {
   const m = an < bn ? an : bn;
@@ -154,16 +145,6 @@ export function compareBytes(a: Uint8Array, ap: number, an: number, b: Uint8Arra
     if (d !== 0) return d;
   }
   return an - bn;
-}
-
-/** Bit reversal of a 32-bit value (the SCAN cursor walks buckets in reverse-binary order). */
-function rev32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v >>> 0;
 }
 
 function gteMin(v: number, r: ScoreRange): boolean {
