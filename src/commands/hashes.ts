@@ -32,7 +32,7 @@ import {
 import type { Client } from '../server/client.ts';
 import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
-import { INT64_MAX, INT64_MIN, argInt64, wrongType } from './util.ts';
+import { addInt64, argInt64, wrongType } from './util.ts';
 
 const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const HASH_NOT_FLOAT = 'ERR hash value is not a float';
@@ -551,19 +551,12 @@ function hincrbyCommand(c: Client, argv: Argv): void {
     }
     cur = v;
   }
-  let result: number | bigint;
-  if (typeof cur === 'number' && typeof incr === 'number' && Math.abs(cur) < 2 ** 52 && Math.abs(incr) < 2 ** 52) {
-    result = cur + incr;
-  } else {
-    const x = BigInt(cur);
-    const y = BigInt(incr);
-    if ((y < 0n && x < 0n && y < INT64_MIN - x) || (y > 0n && x > 0n && y > INT64_MAX - x)) {
-      c.w.error(OVERFLOW);
-      return;
-    }
-    const r = x + y;
-    result = r >= BigInt(Number.MIN_SAFE_INTEGER) && r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r;
+  const result = addInt64(cur, incr);
+  if (result === null) {
+    c.w.error(OVERFLOW);
+    return;
   }
+
   const n = formatInt64(result, incrBuf, 0);
   editor.open(c, e);
   editor.set(b, argv.off[2], argv.len[2], incrBuf, 0, n);

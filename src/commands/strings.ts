@@ -13,7 +13,7 @@ import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../stor
 import { formatInt64, int64ByteLength, parseInt64, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
 import type { CommandDef } from './registry.ts';
-import { INT64_MAX, INT64_MIN, argInt64, replyValue, storeString, stringEncoding, wrongType } from './util.ts';
+import { INT64_MAX, INT64_MIN, addInt64, argInt64, replyValue, storeString, stringEncoding, wrongType } from './util.ts';
 
 const SET_NX = 1;
 const SET_XX = 2;
@@ -416,18 +416,10 @@ function incrDecr(c: Client, argv: Argv, incr: number | bigint): void {
     }
     cur = v;
   }
-  let result: number | bigint;
-  if (typeof cur === 'number' && typeof incr === 'number' && Math.abs(cur) < 2 ** 52 && Math.abs(incr) < 2 ** 52) {
-    result = cur + incr;
-  } else {
-    const a = BigInt(cur);
-    const b = BigInt(incr);
-    if ((b < 0n && a < 0n && b < INT64_MIN - a) || (b > 0n && a > 0n && b > INT64_MAX - a)) {
-      c.w.error(OVERFLOW);
-      return;
-    }
-    const r = a + b;
-    result = r >= BigInt(Number.MIN_SAFE_INTEGER) && r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r;
+  const result = addInt64(cur, incr);
+  if (result === null) {
+    c.w.error(OVERFLOW);
+    return;
   }
   storeInteger(c, argv, e, result);
   if (typeof result === 'number') c.w.integer(result);

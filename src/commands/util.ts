@@ -22,6 +22,21 @@ export function argInt64(c: Client, argv: Argv, i: number, err = NOT_INTEGER): n
   return v;
 }
 
+/**
+ * cur + incr as int64 (INCRBY, HINCRBY): a number when JS-safe, a bigint beyond, null when the sum
+ * would overflow int64.
+ */
+export function addInt64(cur: number | bigint, incr: number | bigint): number | bigint | null {
+  if (typeof cur === 'number' && typeof incr === 'number' && Math.abs(cur) < 2 ** 52 && Math.abs(incr) < 2 ** 52) {
+    return cur + incr;
+  }
+  const a = BigInt(cur);
+  const b = BigInt(incr);
+  if ((b < 0n && a < 0n && b < INT64_MIN - a) || (b > 0n && a > 0n && b > INT64_MAX - a)) return null;
+  const r = a + b;
+  return r >= BigInt(Number.MIN_SAFE_INTEGER) && r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r;
+}
+
 /** Argument i as an integer in [min, max] (JS-safe bounds), or NaN after replying `err`. */
 export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min = -Infinity, max = Infinity): number {
   const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
