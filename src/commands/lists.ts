@@ -85,8 +85,7 @@ function signalReady(c: Client, argv: Argv, k: number): void {
 
 /**
  * Writes the element the iterator holds as a bulk string (integers as decimal text), straight
- * from the node's listpack bytes. This is LRANGE's inner loop, so it writes into the reply slab
- * itself (reserve, then plain stores) instead of going through the writer's bulk() helpers.
+ * from the node's listpack bytes (LRANGE's inner loop: no copy, no allocation).
  */
 function replyElement(c: Client, it: QuicklistIter): void {
   const e = it.e;
@@ -102,24 +101,7 @@ function replyElement(c: Client, it: QuicklistIter): void {
     o = e.strOff;
     n = e.strLen;
   }
-  const w = c.w;
-  w.reserve(n + 16);
-  const buf = w.buf;
-  let pos = w.pos;
-  buf[pos++] = 36; // '$'
-  if (n < 10) buf[pos++] = 48 + n;
-  else pos = formatInt64(n, buf, pos);
-  buf[pos++] = 13;
-  buf[pos++] = 10;
-  if (n < 48) {
-    for (let i = 0; i < n; i++) buf[pos + i] = src[o + i]!;
-  } else {
-    buf.set(src.subarray(o, o + n), pos);
-  }
-  pos += n;
-  buf[pos++] = 13;
-  buf[pos++] = 10;
-  w.pos = pos;
+  c.w.bulk(src, o, n);
 }
 
 /**
