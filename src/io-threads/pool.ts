@@ -23,7 +23,7 @@ import {
   STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, clockUs,
   type WorkerInit,
 } from './protocol.ts';
-import { MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
+import { FRAME_WHOLE, MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
 
 const RING_BYTES = 1 << 20;
 const DRAIN_BUDGET = 2048;
@@ -166,9 +166,14 @@ export class IoThreads {
   }
 
   private onFrame(link: WorkerLink, rc: RingConsumer): void {
+    const srv = this.srv;
+    if (rc.kind === FRAME_WHOLE && rc.tag !== CONTROL_TAG) {
+      // The common case: a whole command frame, decoded in place in the ring (no view object).
+      this.onCommand(rc.tag, rc.data, rc.offset, rc.length);
+      return;
+    }
     const msg = link.assembler.push(rc);
     if (msg === null) return;
-    const srv = this.srv;
     if (rc.tag === CONTROL_TAG) {
       const id = readU32(msg, 1);
       const c = srv.clients.get(id);
@@ -186,19 +191,25 @@ export class IoThreads {
       }
       return;
     }
-    const c = srv.clients.get(rc.tag);
+    this.onCommand(rc.tag, msg, 0, msg.length);
+  }
+
+  /** Runs the command encoded at buf[off, off+len) for client `id`. */
+  private onCommand(id: number, buf: Uint8Array, off: number, len: number): void {
+    const srv = this.srv;
+    const c = srv.clients.get(id);
     if (c === undefined || c.closed || c.closeAfterReply) return;
     if (c.postponed !== null) {
-      // Held back by CLIENT PAUSE: keep its later commands, in order, off the ring.
-      (c.ioBacklog ??= []).push(msg.slice());
+      // Held back (CLIENT PAUSE, a blocking command): keep its later commands, in order.
+      (c.ioBacklog ??= []).push(buf.slice(off, off + len));
       return;
     }
     if (this.current !== c) {
       this.endClient();
       this.beginClient(c);
     }
-    srv.stats.netInput += msg.length;
-    decodeCommand(msg, 0, this.argv);
+    srv.stats.netInput += len;
+    decodeCommand(buf, off, this.argv);
     const wasAuthenticated = c.authenticated;
     srv.execute(c, this.argv);
     if (c.authenticated !== wasAuthenticated && c.io !== null) this.authChanged(c);
