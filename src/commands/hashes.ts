@@ -15,6 +15,7 @@
  * field count over hash-max-listpack-entries. The thresholds are read per command (CONFIG SET
  * changes them at any time). A hash that becomes empty is deleted.
  */
+import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_FLOAT, NAN_OR_INF, OVERFLOW, SYNTAX, wrongArity } from '../protocol/errors.ts';
 import { Arena } from '../store/arena.ts';
@@ -772,17 +773,7 @@ function hrandfieldWithCount(c: Client, e: number, l: number, withValues: boolea
  * filters on the field. A missing key gets the empty scan reply before the options are parsed.
  */
 
-let scanIds = new Int32Array(64);
-let scanCount = 0;
-
-function pushScanId(id: number): void {
-  if (scanCount === scanIds.length) {
-    const n = new Int32Array(scanIds.length * 2);
-    n.set(scanIds);
-    scanIds = n;
-  }
-  scanIds[scanCount++] = id;
-}
+const scanIds = new IntList();
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 function hscanCommand(c: Client, argv: Argv): void {
@@ -811,49 +802,49 @@ function hscanCommand(c: Client, argv: Argv): void {
 
   if (isListpack(db, e)) {
     const lp = db.valView(e);
-    scanCount = 0;
+    scanIds.clear();
     for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, lpNext(lp, p))) {
       if (usePattern) {
         lpValue(lp, p);
         if (!globMatch(pb, po, pn, valBuf, valOff, valLen, false)) continue;
       }
-      pushScanId(p);
+      scanIds.push(p);
     }
     w.arrayHeader(2);
     w.bulkString('0');
-    w.arrayHeader(scanCount * 2);
-    for (let i = 0; i < scanCount; i++) {
-      const p = scanIds[i];
+    w.arrayHeader(scanIds.length * 2);
+    for (let i = 0; i < scanIds.length; i++) {
+      const p = scanIds.items[i];
       replyLpEntry(c, lp, p);
       replyLpEntry(c, lp, lpNext(lp, p));
     }
-    scanCount = 0;
+    scanIds.clear();
     return;
   }
 
   const d = dictOf(db, e);
-  scanCount = 0;
+  scanIds.clear();
   let maxIterations = count * 10;
   do {
-    cursor = d.scan(cursor, pushScanId);
-  } while (cursor !== 0 && maxIterations-- > 0 && scanCount * 2 < count);
+    cursor = d.scan(cursor, scanIds.push);
+  } while (cursor !== 0 && maxIterations-- > 0 && scanIds.length * 2 < count);
   const u8 = d.arena.u8;
   let kept = 0;
-  for (let i = 0; i < scanCount; i++) {
-    const id = scanIds[i];
-    if (usePattern && !globMatch(pb, po, pn, u8, d.keyOff(id), d.keyLen(id), false)) scanIds[i] = -1;
+  for (let i = 0; i < scanIds.length; i++) {
+    const id = scanIds.items[i];
+    if (usePattern && !globMatch(pb, po, pn, u8, d.keyOff(id), d.keyLen(id), false)) scanIds.items[i] = -1;
     else kept++;
   }
   w.arrayHeader(2);
   w.bulkString(String(cursor));
   w.arrayHeader(kept * 2);
-  for (let i = 0; i < scanCount; i++) {
-    const id = scanIds[i];
+  for (let i = 0; i < scanIds.length; i++) {
+    const id = scanIds.items[i];
     if (id < 0) continue;
     replyDictKey(c, d, id);
     replyDictVal(c, d, id);
   }
-  scanCount = 0;
+  scanIds.clear();
 }
 
 export const hashCommands: CommandDef[] = [

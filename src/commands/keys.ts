@@ -13,6 +13,7 @@
  * duplicates: string values are bytes (copied, encoding kept); object values need a deep copy,
  * which each data type registers with registerDuplicator() as it arrives.
  */
+import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_OBJECT, SYNTAX } from '../protocol/errors.ts';
@@ -386,7 +387,7 @@ function dbsizeCommand(c: Client): void {
 function reserveKeys(c: Client, db: Keyspace, count: number): void {
   let bytes = 32;
   for (let i = 0; i < count; i++) {
-    const e = ids[i];
+    const e = ids.items[i];
     if (e === FILTERED) continue;
     const n = db.keyLen(e);
     bytes += n + (n < 10 ? 6 : n < 100 ? 7 : n < 1000 ? 8 : 14);
@@ -398,17 +399,7 @@ function reserveKeys(c: Client, db: Keyspace, count: number): void {
 const FILTERED = -1;
 
 /** Entry ids collected by KEYS and SCAN (reused between calls). */
-let ids = new Int32Array(1024);
-let idCount = 0;
-
-function pushId(e: number): void {
-  if (idCount === ids.length) {
-    const bigger = new Int32Array(ids.length * 2);
-    bigger.set(ids);
-    ids = bigger;
-  }
-  ids[idCount++] = e;
-}
+const ids = new IntList();
 
 // KEYS pattern
 function keysCommand(c: Client, argv: Argv): void {
@@ -419,21 +410,21 @@ function keysCommand(c: Client, argv: Argv): void {
   const all = pn === 1 && pb[po] === 0x2a;
   const u8 = db.arena.u8;
   const now = Date.now();
-  idCount = 0;
+  ids.clear();
   for (let e = 0; e < db.count; e++) {
     if (!all && !globMatch(pb, po, pn, u8, db.keyOff(e), db.keyLen(e), false)) continue;
     const x = db.expi[e];
     if (x >= 0 && now > db.expAt[x]) continue; // expired: skipped, not deleted (as Redis)
-    pushId(e);
+    ids.push(e);
   }
-  reserveKeys(c, db, idCount);
+  reserveKeys(c, db, ids.length);
   const w = c.w;
-  w.arrayHeader(idCount);
-  for (let i = 0; i < idCount; i++) {
-    const e = ids[i];
+  w.arrayHeader(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const e = ids.items[i];
     w.bulk(u8, db.keyOff(e), db.keyLen(e));
   }
-  idCount = 0;
+  ids.clear();
 }
 
 /**
@@ -534,11 +525,11 @@ function scanKeys(c: Client, cursor: number, count: number, patArg: number, type
   const srv = c.srv;
   const db = c.db;
   // Step 1: collect whole buckets until `count` keys, as scanGenericCommand does.
-  idCount = 0;
+  ids.clear();
   let maxIterations = count * 10;
   do {
-    cursor = db.scan(cursor, pushId);
-  } while (cursor !== 0 && maxIterations-- > 0 && idCount < count);
+    cursor = db.scan(cursor, ids.push);
+  } while (cursor !== 0 && maxIterations-- > 0 && ids.length < count);
 
   // Step 2: filter. Nothing is deleted until the reply is written, so ids stay valid; expired
   // keys found here are deleted afterwards, in descending id order (a delete moves only the last
@@ -551,10 +542,10 @@ function scanKeys(c: Client, cursor: number, count: number, patArg: number, type
   const now = Date.now();
   let expired: number[] | null = null;
   let kept = 0;
-  for (let i = 0; i < idCount; i++) {
-    const e = ids[i];
+  for (let i = 0; i < ids.length; i++) {
+    const e = ids.items[i];
     if (usePattern && !globMatch(pb, po, pn, u8, db.keyOff(e), db.keyLen(e), false)) {
-      ids[i] = FILTERED;
+      ids.items[i] = FILTERED;
       continue;
     }
     const x = db.expi[e];
@@ -573,30 +564,30 @@ function scanKeys(c: Client, cursor: number, count: number, patArg: number, type
         name = TYPE_NAMES[db.type(e)] ?? 'none';
       }
       if (!argv.is(typeArg, name)) {
-        ids[i] = FILTERED; // strcasecmp against the type name
+        ids.items[i] = FILTERED; // strcasecmp against the type name
         continue;
       }
       kept++;
       continue;
     }
     if (isExpired) {
-      ids[i] = FILTERED;
+      ids.items[i] = FILTERED;
       continue;
     }
     kept++;
   }
 
   // Step 3: reply.
-  reserveKeys(c, db, idCount);
+  reserveKeys(c, db, ids.length);
   const w = c.w;
   w.arrayHeader(2);
   w.bulkString(String(cursor));
   w.arrayHeader(kept);
-  for (let i = 0; i < idCount; i++) {
-    const e = ids[i];
+  for (let i = 0; i < ids.length; i++) {
+    const e = ids.items[i];
     if (e !== FILTERED) w.bulk(u8, db.keyOff(e), db.keyLen(e));
   }
-  idCount = 0;
+  ids.clear();
   if (expired !== null) {
     expired.sort((a, b) => b - a);
     for (const e of expired) srv.expireEntry(db, e);

@@ -12,6 +12,7 @@
  * that look up several keys hold the set objects (which stay valid), and re-find an entry before
  * deleting or replacing it.
  */
+import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
 import type { ReplyWriter } from '../protocol/reply.ts';
@@ -97,17 +98,7 @@ function replyAllAsSet(w: ReplyWriter, s: SetValue): void {
 }
 
 /** Reusable list of member indexes (SINTER results, SSCAN batches). */
-let idx = new Int32Array(256);
-let idxCount = 0;
-
-function pushIdx(i: number): void {
-  if (idxCount === idx.length) {
-    const bigger = new Int32Array(idx.length * 2);
-    bigger.set(idx);
-    idx = bigger;
-  }
-  idx[idxCount++] = i;
-}
+const idx = new IntList();
 
 // ---- SADD SREM SMOVE ---------------------------------------------------------------------------
 
@@ -502,7 +493,7 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
   let result: SetValue | null = dst >= 0 ? new IntSet() : null;
   const max = dst >= 0 ? intsetMax(c) : 0;
   let card = 0;
-  idxCount = 0;
+  idx.clear();
   const u8 = arena.u8;
   for (let i = 0; i < size; i++) {
     let all = true;
@@ -521,16 +512,16 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
     } else if (result !== null) {
       result = setAddFrom(result, arena, first, i, max);
     } else {
-      pushIdx(i);
+      idx.push(i);
     }
   }
   if (cardOnly) w.integer(card);
   else if (result !== null) storeResult(c, argv, dst, result);
   else {
-    w.setHeader(idxCount);
-    for (let k = 0; k < idxCount; k++) replyMember(w, first, idx[k]);
+    w.setHeader(idx.length);
+    for (let k = 0; k < idx.length; k++) replyMember(w, first, idx.items[k]);
   }
-  idxCount = 0;
+  idx.clear();
 }
 
 // SMEMBERS key
@@ -707,32 +698,32 @@ function sscanCommand(c: Client, argv: Argv): void {
   if (!parseScanOptions(c, argv, 3, false)) return;
   const s = getSet(c.db, e);
   const count = scanOptions.count;
-  idxCount = 0;
+  idx.clear();
   if (s instanceof IntSet) {
-    for (let i = 0; i < s.length; i++) pushIdx(i);
+    for (let i = 0; i < s.length; i++) idx.push(i);
     cursor = 0;
   } else {
     let maxIterations = count * 10;
     do {
-      cursor = s.scan(cursor, pushIdx);
-    } while (cursor !== 0 && maxIterations-- > 0 && idxCount < count);
+      cursor = s.scan(cursor, idx.push);
+    } while (cursor !== 0 && maxIterations-- > 0 && idx.length < count);
   }
   const pat = scanOptions.pattern;
   const pb = argv.buf;
   const usePattern = pat >= 0 && !(argv.len[pat] === 1 && pb[argv.off[pat]] === 0x2a);
-  let kept = idxCount;
+  let kept = idx.length;
   if (usePattern) {
     kept = 0;
-    for (let k = 0; k < idxCount; k++) {
-      memberAt(s, idx[k]);
-      if (globMatch(pb, argv.off[pat], argv.len[pat], cur.b, cur.o, cur.n, false)) idx[kept++] = idx[k];
+    for (let k = 0; k < idx.length; k++) {
+      memberAt(s, idx.items[k]);
+      if (globMatch(pb, argv.off[pat], argv.len[pat], cur.b, cur.o, cur.n, false)) idx.items[kept++] = idx.items[k];
     }
   }
   w.arrayHeader(2);
   w.bulkString(String(cursor));
   w.arrayHeader(kept);
-  for (let k = 0; k < kept; k++) replyMember(w, s, idx[k]);
-  idxCount = 0;
+  for (let k = 0; k < kept; k++) replyMember(w, s, idx.items[k]);
+  idx.clear();
 }
 
 // ---- for other families ------------------------------------------------------------------------

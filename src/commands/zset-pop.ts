@@ -17,6 +17,7 @@
  * whole set; a smaller count samples until enough distinct members are found (a listpack returns
  * them in its own order, as lpRandomPairsUnique does).
  */
+import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_INTEGER, SYNTAX } from '../protocol/errors.ts';
 import type { Client } from '../server/client.ts';
@@ -353,17 +354,7 @@ function zrandmemberWithCount(c: Client, argv: Argv, l: number, withscores: bool
 
 // ---- ZSCAN -------------------------------------------------------------------------------------
 
-let scanNodes = new Int32Array(64);
-let scanCount = 0;
-
-function pushNode(x: number): void {
-  if (scanCount === scanNodes.length) {
-    const n = new Int32Array(scanNodes.length * 2);
-    n.set(scanNodes);
-    scanNodes = n;
-  }
-  scanNodes[scanCount++] = x;
-}
+const scanNodes = new IntList();
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 function zscanCommand(c: Client, argv: Argv): void {
@@ -415,23 +406,23 @@ function zscanCommand(c: Client, argv: Argv): void {
   // Whole buckets until COUNT is reached, where each member counts twice (member and score are
   // two entries of Redis's reply list), at most COUNT*10 buckets.
   const count = scanOptions.count;
-  scanCount = 0;
+  scanNodes.clear();
   let maxIterations = count * 10;
   do {
-    cursor = sl.scan(cursor, pushNode);
-  } while (cursor !== 0 && maxIterations-- > 0 && scanCount * 2 < count);
+    cursor = sl.scan(cursor, scanNodes.push);
+  } while (cursor !== 0 && maxIterations-- > 0 && scanNodes.length * 2 < count);
   const u8 = sl.u8;
   let kept = 0;
-  for (let i = 0; i < scanCount; i++) {
-    const x = scanNodes[i];
-    if (usePattern && !globMatch(pb, po, pn, u8, sl.memberOff(x), sl.memberLen(x), false)) scanNodes[i] = 0;
+  for (let i = 0; i < scanNodes.length; i++) {
+    const x = scanNodes.items[i];
+    if (usePattern && !globMatch(pb, po, pn, u8, sl.memberOff(x), sl.memberLen(x), false)) scanNodes.items[i] = 0;
     else kept++;
   }
   w.arrayHeader(2);
   w.bulkString(String(cursor));
   w.arrayHeader(kept * 2);
-  for (let i = 0; i < scanCount; i++) {
-    const x = scanNodes[i];
+  for (let i = 0; i < scanNodes.length; i++) {
+    const x = scanNodes.items[i];
     if (x === 0) continue;
     w.bulk(u8, sl.memberOff(x), sl.memberLen(x));
     w.bulkString(formatDouble(sl.score(x)));
