@@ -63,7 +63,7 @@ into Spindle (fresh processes, one at a time) and reports bytes per key or
 member and the encoding; runs a bounded write load and reports Spindle's GC
 pauses; measures ZADD/ZRANK cost at growing sorted-set sizes.`;
 
-const ALL_SCENARIOS = ['hashes', 'zsets', 'bigzset', 'complexity'] as const;
+const ALL_SCENARIOS = ['hashes', 'zsets', 'lists', 'bigzset', 'complexity'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 const OPTIONS = [
@@ -447,7 +447,7 @@ async function runPipelined(
 // ---------------------------------------------------------------------------
 
 interface MemScenario {
-  name: 'hashes' | 'zsets' | 'bigzset';
+  name: 'hashes' | 'zsets' | 'lists' | 'bigzset';
   title: string;
   /** What one counted unit is: 'key' or 'member'. */
   unit: string;
@@ -571,6 +571,36 @@ function makeScenarios(n: number, m: number, zaddMembers: number, seed: number):
     },
     describe: `N keys \`z:%012d\` (0..N-1), each \`ZADD key s1 m1 … s5 m5\` with integer scores 0..99; one command per key`,
     describeWrite: 'alternately ZADD of a new score (0..99) and ZINCRBY 1 for one existing member (m1..m5) of a random existing key',
+  });
+
+  out.set('lists', {
+    name: 'lists',
+    title: `lists: ${fmtNum(n)} keys, RPUSH of 5 elements each`,
+    unit: 'key',
+    count: n,
+    commands: n,
+    perCommand: 5,
+    buildLoad: (from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) {
+        s += resp(['RPUSH', `l:${pad12(i)}`, hashField(i, 1), hashField(i, 2), hashField(i, 3), hashField(i, 4), hashField(i, 5)]);
+      }
+      return s;
+    },
+    sampleKey: `l:${pad12(0)}`,
+    expectEncoding: 'quicklist',
+    checkCount: dbsizeCheck,
+    samples: () => spotIndices(n).map((i) => [['LINDEX', `l:${pad12(i)}`, '2'], hashField(i, 3)]),
+    buildWrite: (rng, from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) {
+        const key = `l:${pad12(rng.below(n))}`;
+        s += resp(['LSET', key, String(rng.below(5)), letters(rng.u32(), 10)]);
+      }
+      return s;
+    },
+    describe: `N keys \`l:%012d\` (0..N-1), each \`RPUSH key e1 … e5\` with 10-byte letter elements; one command per key`,
+    describeWrite: 'LSET of one of the 5 elements of a random existing key to a new 10-byte value',
   });
 
   const bigCmds = Math.ceil(m / zaddMembers);
