@@ -132,7 +132,7 @@ function lenSize(n: number): number {
  * Value length to give a record holding a key of kl bytes and a listpack of n bytes so that it
  * fills its arena block: the slack the size class leaves anyway becomes listpack spare capacity.
  */
-function paddedLength(kl: number, n: number): number {
+export function paddedLength(kl: number, n: number): number {
   const base = lenSize(kl) + kl;
   const vn = Arena.capacity(base + lenSize(n) + n) - base - lenSize(n);
   // Padding past 127 bytes would need a 4-byte length field: stop at 127 instead (>= n here).
@@ -140,7 +140,7 @@ function paddedLength(kl: number, n: number): number {
 }
 
 /** Copies listpack lp (a new array, not a view of e's record) into entry e's record. */
-function storeListpack(db: Keyspace, e: number, lp: Uint8Array): void {
+export function storeListpack(db: Keyspace, e: number, lp: Uint8Array): void {
   const n = lpBytes(lp);
   const v = db.resizeValue(e, paddedLength(db.keyLen(e), n), 0);
   db.arena.u8.set(lp.subarray(0, n), v);

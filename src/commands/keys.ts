@@ -17,7 +17,7 @@ import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_OBJECT, SYNTAX } from '../protocol/errors.ts';
-import { ENC_INT, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
+import { ENC_INT, OBJ_LIST, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
 import { globMatch } from '../util/glob.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
@@ -667,7 +667,8 @@ function objectEncodingCommand(c: Client, argv: Argv): void {
     c.w.nullBulk();
     return;
   }
-  c.w.bulkString(ENCODING_NAMES[c.db.encoding(e)] ?? 'unknown');
+  // A one-node list may be stored as listpack bytes (ENC_LISTPACK): 7.0 says quicklist for every list.
+  c.w.bulkString(c.db.type(e) === OBJ_LIST ? 'quicklist' : (ENCODING_NAMES[c.db.encoding(e)] ?? 'unknown'));
 }
 
 /**

@@ -1,8 +1,18 @@
 /*
- * List commands (t_list.c). Every list is a Quicklist (src/store/quicklist.ts) held as a JS
- * object in its key's slot, encoding "quicklist" from the first element, as in Redis 7.0. The
- * list keeps the list-max-listpack-size and list-compress-depth in force when it was created
- * (CONFIG SET changes only lists created afterwards, as in Redis).
+ * List commands (t_list.c). Every list is a Quicklist (src/store/quicklist.ts), encoding
+ * "quicklist" from the first element, as in Redis 7.0. The list keeps the list-max-listpack-size
+ * and list-compress-depth in force when it was created (CONFIG SET changes only lists created
+ * afterwards, as in Redis).
+ *
+ * Where it lives: a list that fits in one node, created under the default fill and depth (-2, 0),
+ * is that node's listpack AS BYTES IN THE KEY'S RECORD (meta encoding ENC_LISTPACK, as small
+ * hashes; OBJECT ENCODING still says quicklist). Every other list is a Quicklist object in the
+ * key's slot (ENC_QUICKLIST). Commands reach both through listOf(), which wraps a byte-stored list
+ * in a reused one-node Quicklist around the record view, and every write ends with finish() /
+ * commit(): still one node -> bytes in the record (rewritten only when the listpack moved out of
+ * the record; the record keeps spare room), more nodes -> a Quicklist object from then on. A list
+ * never goes back from object to bytes (only a new key starts as bytes). Lists under other
+ * fill/depth settings start as objects, since the record has nowhere to remember those settings.
  *
  * Replies are written straight from the node listpacks: an iterator exposes each element as an
  * integer or as (offset, length) inside its node, and the reply writer copies those bytes, so
@@ -18,10 +28,12 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import { NOT_INTEGER, NO_SUCH_KEY, SYNTAX, wrongArity } from '../protocol/errors.ts';
-import { ENC_QUICKLIST, OBJ_LIST, type Keyspace } from '../store/keyspace.ts';
+import { ENC_LISTPACK, ENC_QUICKLIST, OBJ_LIST, type Keyspace } from '../store/keyspace.ts';
+import { lpNew } from '../store/listpack.ts';
 import { QlMatch, Quicklist, QuicklistIter } from '../store/quicklist.ts';
 import { formatInt64 } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
+import { paddedLength, storeListpack } from './hashes.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { wrongType } from './util.ts';
@@ -53,30 +65,77 @@ const lposMatches: number[] = [];
 
 // ---- list type helpers -------------------------------------------------------------------------
 
-function listOf(db: Keyspace, e: number): Quicklist {
-  return db.getObject(e) as Quicklist;
+/** Fill and depth of byte-stored lists (the configs' defaults). */
+const PACKED_FILL = -2;
+const PACKED_COMPRESS = 0;
+const LIST_QL = OBJ_LIST | (ENC_QUICKLIST << 4);
+const LIST_LP = OBJ_LIST | (ENC_LISTPACK << 4);
+const EMPTY_LP = lpNew();
+
+/**
+ * The one-node Quicklists byte-stored lists are opened in (two: LMOVE has a source and a
+ * destination open at once). Valid until the next listOf with the same wrapper.
+ */
+const wrapA = new Quicklist(PACKED_FILL, PACKED_COMPRESS);
+const wrapB = new Quicklist(PACKED_FILL, PACKED_COMPRESS);
+
+/**
+ * The list at entry e: its Quicklist object, or for a byte-stored list the wrapper `w` made a
+ * one-node list around the record's bytes (edits go to the record in place while they fit; a
+ * write must end with commit() or finish()).
+ */
+function listOf(db: Keyspace, e: number, w: Quicklist = wrapA): Quicklist {
+  if (db.holdsObject(e)) return db.getObject(e) as Quicklist;
+  w.wrapListpack(db.valView(e));
+  return w;
+}
+
+/**
+ * Stores the result of a write to list ql (from listOf(db, e)) that still has elements: a lone
+ * node stays bytes in the record (copied back only if its listpack left the record), more nodes
+ * become a Quicklist object. Object lists need nothing. The wrapper is empty afterwards when it
+ * became an object: read what the reply needs first.
+ */
+function commit(db: Keyspace, e: number, ql: Quicklist): void {
+  if (ql !== wrapA && ql !== wrapB) return;
+  const lp = ql.singleListpack();
+  const arena = db.arena.u8.buffer;
+  if (lp !== null) {
+    if (lp.buffer !== arena) storeListpack(db, e, lp);
+    return;
+  }
+  db.setObject(e, ql.detachNodes(arena));
+  db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
+}
+
+/** Ends a write to list ql at entry e: deletes the key when the list is empty, else commit(). */
+function finish(c: Client, e: number, ql: Quicklist): void {
+  if (ql.count === 0) c.srv.deleteEntry(c.db, e);
+  else commit(c.db, e, ql);
 }
 
 /**
  * Creates key argv[k] holding a new empty list (the lookup made just before must have been for
- * argv[k] and found nothing). Fill and depth come from the configs in force now.
+ * argv[k] and found nothing) and returns its entry; open it with listOf, and commit once it has
+ * elements. Fill and depth come from the configs in force now: the defaults give a byte-stored
+ * list (an empty listpack in the record), anything else a Quicklist object.
  */
-function createList(c: Client, argv: Argv, k: number): Quicklist {
+function createList(c: Client, argv: Argv, k: number): number {
   const db = c.db;
   const cfg = c.srv.config;
-  const ql = new Quicklist(cfg.num('list-max-listpack-size'), cfg.num('list-compress-depth'));
+  const fill = cfg.num('list-max-listpack-size');
+  const compress = cfg.num('list-compress-depth');
+  if (fill === PACKED_FILL && compress === PACKED_COMPRESS) {
+    const n = EMPTY_LP.length;
+    const e = c.srv.addKey(db, argv, k, paddedLength(argv.len[k], n), LIST_LP);
+    db.arena.u8.set(EMPTY_LP, db.valOff(e));
+    return e;
+  }
+  const ql = new Quicklist(fill, compress);
   const e = c.srv.addKey(db, argv, k, 0, 0);
   db.setObject(e, ql);
-  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_LIST | (ENC_QUICKLIST << 4);
-  return ql;
-}
-
-/** Deletes key argv[k] if it still holds the (now empty) list ql. */
-function deleteIfEmpty(c: Client, argv: Argv, k: number, ql: Quicklist): void {
-  if (ql.count !== 0) return;
-  const db = c.db;
-  const e = c.srv.lookupQuiet(db, argv.buf, argv.off[k], argv.len[k]);
-  if (e >= 0 && db.holdsObject(e) && db.getObject(e) === ql) c.srv.deleteEntry(db, e);
+  db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
+  return e;
 }
 
 function signalReady(c: Client, argv: Argv, k: number): void {
@@ -154,7 +213,7 @@ function replyRange(c: Client, ql: Quicklist, start: number, end: number, revers
  * Pops up to `count` elements from one end of the list ql at key argv[k] and replies
  * [key, [elements]] (listPopRangeAndReplyWithKey), deleting the key when it empties.
  */
-function popRangeWithKey(c: Client, argv: Argv, k: number, ql: Quicklist, atHead: boolean, count: number): void {
+function popRangeWithKey(c: Client, argv: Argv, k: number, e: number, ql: Quicklist, atHead: boolean, count: number): void {
   const llen = ql.count;
   const n = count > llen ? llen : count;
   c.w.arrayHeader(2);
@@ -166,7 +225,7 @@ function popRangeWithKey(c: Client, argv: Argv, k: number, ql: Quicklist, atHead
     replyRange(c, ql, -n, -1, true);
     ql.delRange(-n, n);
   }
-  deleteIfEmpty(c, argv, k, ql);
+  finish(c, e, ql);
 }
 
 /** LEFT / RIGHT (getListPositionFromObjectOrReply): 1 head, 0 tail, -1 after a syntax error. */
@@ -202,22 +261,22 @@ function argLongOrReply(c: Client, argv: Argv, i: number): number {
 /** LPUSH/RPUSH/LPUSHX/RPUSHX (pushGenericCommand); `xx`: only when the key exists. */
 function pushGeneric(c: Client, argv: Argv, atHead: boolean, xx: boolean): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
-  let ql: Quicklist;
+  let e = c.srv.writeKey(c, argv, 1);
   if (e >= 0) {
     if (wrongType(c, db, e, OBJ_LIST)) return;
-    ql = listOf(db, e);
   } else {
     if (xx) {
       c.w.integer(0);
       return;
     }
-    ql = createList(c, argv, 1);
+    e = createList(c, argv, 1);
   }
+  const ql = listOf(db, e);
   const buf = argv.buf;
   if (atHead) for (let j = 2; j < argv.argc; j++) ql.pushHead(buf, argv.off[j], argv.len[j]);
   else for (let j = 2; j < argv.argc; j++) ql.pushTail(buf, argv.off[j], argv.len[j]);
   c.w.integer(ql.count);
+  commit(db, e, ql);
   signalReady(c, argv, 1);
 }
 
@@ -274,6 +333,7 @@ function linsertCommand(c: Client, argv: Argv): void {
     return;
   }
   c.w.integer(ql.count);
+  commit(db, e, ql);
   signalReady(c, argv, 1);
 }
 
@@ -425,8 +485,13 @@ function lsetCommand(c: Client, argv: Argv): void {
   if (wrongType(c, db, e, OBJ_LIST)) return;
   const index = argLongOrReply(c, argv, 2);
   if (Number.isNaN(index)) return;
-  if (listOf(db, e).replaceAtIndex(index, argv.buf, argv.off[3], argv.len[3], iter)) c.w.ok();
-  else c.w.error(INDEX_OUT_OF_RANGE);
+  const ql = listOf(db, e);
+  if (ql.replaceAtIndex(index, argv.buf, argv.off[3], argv.len[3], iter)) {
+    commit(db, e, ql);
+    c.w.ok();
+  } else {
+    c.w.error(INDEX_OUT_OF_RANGE);
+  }
 }
 
 /** LPOP/RPOP (popGenericCommand): one element as a bulk string, or with a count an array. */
@@ -469,7 +534,7 @@ function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
       ql.delRange(-n, n);
     }
   }
-  if (ql.count === 0) c.srv.deleteEntry(db, e);
+  finish(c, e, ql);
 }
 
 // LPOP key [count]
@@ -512,7 +577,7 @@ function ltrimCommand(c: Client, argv: Argv): void {
   }
   ql.delRange(0, ltrim);
   ql.delRange(-rtrim, rtrim);
-  if (ql.count === 0) c.srv.deleteEntry(db, e);
+  finish(c, e, ql);
   c.w.ok();
 }
 
@@ -545,7 +610,7 @@ function lremCommand(c: Client, argv: Argv): void {
     }
   }
   it.release();
-  if (ql.count === 0) c.srv.deleteEntry(db, e);
+  finish(c, e, ql);
   c.w.integer(removed);
 }
 
@@ -555,29 +620,47 @@ function lremCommand(c: Client, argv: Argv): void {
  * LMOVE (lmoveGenericCommand): pop from the source, push to the destination (created if
  * missing), reply the element. The element is copied aside first: source and destination may be
  * the same list (a rotation), whose push can move the bytes the element was read from.
- * Entry ids are not kept across the destination lookup (it may expire and delete a key).
+ * Entry ids are not kept across the destination lookup (it may expire and delete a key): the
+ * source is looked up again after it (and after creating a missing destination, an empty list
+ * that gets its element below). The source's write is stored (commit) before the destination is
+ * opened, and an emptied source is deleted last, as Redis does.
  */
 function lmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean): void {
   const db = c.db;
   const srv = c.srv;
-  const e = srv.writeKey(c, argv, 1);
+  let e = srv.writeKey(c, argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
   }
   if (wrongType(c, db, e, OBJ_LIST)) return;
-  const src = listOf(db, e);
-  const d = srv.writeKey(c, argv, 2);
+  let d = srv.writeKey(c, argv, 2);
   if (d >= 0 && wrongType(c, db, d, OBJ_LIST)) return;
+  // Create a missing destination now, while lastHash is its key's (the source has an element).
+  if (d < 0) d = createList(c, argv, 2);
+  e = srv.lookupQuiet(db, argv.buf, argv.off[1], argv.len[1]);
+  const src = listOf(db, e, wrapA);
   src.peek(fromHead, iter);
   holdElement(iter);
   src.popDiscard(fromHead);
-  const dst = d >= 0 ? listOf(db, d) : createList(c, argv, 2);
-  dst.push(toHead, moveSrc, 0, moveLen);
+  if (d === e) {
+    // A rotation of one list: push back into the same (opened) list.
+    src.push(toHead, moveSrc, 0, moveLen);
+    commit(db, e, src);
+  } else {
+    const srcEmpty = src.count === 0;
+    if (!srcEmpty) commit(db, e, src);
+    const dst = listOf(db, d, wrapB);
+    dst.push(toHead, moveSrc, 0, moveLen);
+    commit(db, d, dst);
+    if (srcEmpty) {
+      const s = srv.lookupQuiet(db, argv.buf, argv.off[1], argv.len[1]);
+      if (s >= 0) srv.deleteEntry(db, s);
+    }
+  }
   signalReady(c, argv, 2);
   c.w.bulk(moveSrc, 0, moveLen);
   moveSrc = moveBuf;
-  deleteIfEmpty(c, argv, 1, src);
 }
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT
@@ -649,7 +732,7 @@ function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number,
     const ql = listOf(db, e);
     if (ql.count === 0) continue;
     if (count !== -1) {
-      popRangeWithKey(c, argv, k, ql, atHead, count);
+      popRangeWithKey(c, argv, k, e, ql, atHead, count);
       return 1;
     }
     c.w.arrayHeader(2);
@@ -657,7 +740,7 @@ function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number,
     ql.peek(atHead, iter);
     replyElement(c, iter);
     ql.popDiscard(atHead);
-    if (ql.count === 0) c.srv.deleteEntry(db, e);
+    finish(c, e, ql);
     return 1;
   }
   return 0;
@@ -733,7 +816,16 @@ function brpoplpushCommand(c: Client, argv: Argv): void {
 
 // ---- for other commands: COPY, SORT --------------------------------------------------------
 
+// Byte-stored lists are copied, renamed and moved as record bytes; only objects need this.
 registerDuplicator(OBJ_LIST, (obj) => (obj as Quicklist).dup());
+
+/**
+ * The list at entry e as a Quicklist, for reading only (tests, DEBUG): a byte-stored list comes
+ * back in a reused wrapper, valid until the next list command.
+ */
+export function listQuicklist(db: Keyspace, e: number): Quicklist {
+  return listOf(db, e);
+}
 
 /** The elements of the list at entry e, head to tail, as bytes (integers as decimal text). */
 export function listElements(db: Keyspace, e: number): Uint8Array[] {
@@ -749,8 +841,10 @@ export function storeList(c: Client, argv: Argv, keyIdx: number, elements: Uint8
   const e = c.srv.writeKey(c, argv, keyIdx);
   if (e >= 0) c.srv.deleteEntry(db, e);
   if (elements.length === 0) return;
-  const ql = createList(c, argv, keyIdx);
+  const ne = createList(c, argv, keyIdx);
+  const ql = listOf(db, ne);
   for (const el of elements) ql.pushTail(el, 0, el.length);
+  commit(db, ne, ql);
   signalReady(c, argv, keyIdx);
 }
 

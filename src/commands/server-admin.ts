@@ -12,7 +12,7 @@
 import type { Argv } from '../protocol/argv.ts';
 import { SYNTAX } from '../protocol/errors.ts';
 import { hashBytes } from '../store/hash.ts';
-import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING } from '../store/keyspace.ts';
+import { ENC_EMBSTR, ENC_INT, ENC_QUICKLIST, ENC_RAW, OBJ_LIST, OBJ_STRING } from '../store/keyspace.ts';
 import type { Client } from '../server/client.ts';
 import { rewriteConfigFile } from '../server/config-rewrite.ts';
 import { genInfoString, resetInfoStats } from '../server/info.ts';
@@ -197,7 +197,8 @@ function debugObject(c: Client, argv: Argv): void {
     return;
   }
   const srv = c.srv;
-  const enc = db.encoding(e);
+  // A one-node list may be stored as listpack bytes: 7.0 says quicklist for every list.
+  const enc = db.type(e) === OBJ_LIST ? ENC_QUICKLIST : db.encoding(e);
   let refcount = 1;
   let serialized = 0;
   if (db.type(e) === OBJ_STRING) {

@@ -36,8 +36,8 @@
  * bytes for the whole key in Redis; for lists of a few KiB and more the overhead is noise. Node
  * bytes in the shared keyspace arena were tried and measured: half the memory for tiny lists, but
  * push/pop 2-4x slower, because every operation needs a fresh view of its block (~100-200 ns to
- * create one) and views on a resizable ArrayBuffer are slower to index. Tiny lists would better
- * be bytes in their key's record, as small hashes are (a keyspace change).
+ * create one) and views on a resizable ArrayBuffer are slower to index. One-node lists are instead
+ * kept as bytes in their key's record (src/commands/lists.ts wraps them with wrapListpack).
  *
  * Costs: push/pop at either end O(1) (a memmove inside one node of at most a few KiB), index
  * access O(nodes) to find the node (from the nearer end) plus O(node) inside it, insert/delete in
@@ -718,6 +718,53 @@ export class Quicklist {
       copy.insertNode(copy.tail, node, true);
     }
     return copy;
+  }
+
+  // ---- one-node lists kept as bytes in their key's record (src/commands/lists.ts) -------------
+
+  /**
+   * Makes this list one raw node around listpack lp (a view of a key's record, not copied): how a
+   * byte-stored list is opened for a command. The node object is reused when this list already is
+   * a lone node. Only for uncompressed lists (a single node is never compressed anyway).
+   */
+  wrapListpack(lp: Uint8Array): void {
+    let n = this.head;
+    if (n === null || n.next !== null || n.prev !== null) {
+      n = new QlNode(lp, 0);
+    } else {
+      n.lp = lp;
+      n.sz = lpBytes(lp);
+      n.lzf = null;
+      n.flags = 0;
+    }
+    n.count = lpLength(lp);
+    this.head = this.tail = n;
+    this.len = 1;
+    this.count = n.count;
+  }
+
+  /** The listpack of a one-node list (spare capacity included), or null with 0 or 2+ nodes. */
+  singleListpack(): Uint8Array | null {
+    const n = this.head;
+    return n !== null && n.next === null ? n.lp : null;
+  }
+
+  /**
+   * A new list (same fill and depth) taking over this list's nodes, leaving this one empty. Any
+   * node listpack on buffer `shared` (a record view) is copied first so the new list owns its bytes.
+   */
+  detachNodes(shared: ArrayBufferLike): Quicklist {
+    const out = new Quicklist(this.fill, this.compress);
+    for (let n = this.head; n !== null; n = n.next) {
+      if (n.lp !== null && n.lp.buffer === shared) n.lp = n.lp.slice(0, n.sz);
+    }
+    out.head = this.head;
+    out.tail = this.tail;
+    out.len = this.len;
+    out.count = this.count;
+    this.head = this.tail = null;
+    this.len = this.count = 0;
+    return out;
   }
 
   /** Calls fn for each node from head to tail (RDB writer, DEBUG, tests). */

@@ -13,6 +13,7 @@ import { Client } from '../../src/server/client.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
 import { Quicklist } from '../../src/store/quicklist.ts';
+import { listQuicklist } from '../../src/commands/lists.ts';
 import { lpBytes } from '../../src/store/listpack.ts';
 import { rawClient, startRedis, type RawClient } from './servers.ts';
 
@@ -185,7 +186,7 @@ function inProcess(): { run(args: (string | Buffer)[]): Buffer; list(key: string
       const kb = Buffer.from(key);
       const db = srv.dbs[0];
       const e = srv.lookupQuiet(db, kb, 0, kb.length);
-      return e < 0 ? null : (db.getObject(e) as Quicklist);
+      return e < 0 ? null : listQuicklist(db, e);
     },
   };
 }

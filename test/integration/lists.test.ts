@@ -128,6 +128,65 @@ describe('non-blocking commands', () => {
     expect(await r.lrange('b', 0, -1)).toEqual(['2', '1', '3']);
     expect(await r.lmpop(2, 'a', 'b', 'RIGHT', 'COUNT', 2)).toEqual(['b', ['3', '1']]);
   });
+
+  // One-node lists are listpack bytes in the key's record, bigger ones Quicklist objects: both
+  // must look the same from outside (quicklist encoding, replies, COPY/RENAME, deletion when empty).
+  test('a one-node list (record bytes) and a list grown past one node behave alike', async () => {
+    await r.flushall();
+    await r.rpush('s', 'a', '2', 'ccc');
+    expect(await r.type('s')).toBe('list');
+    expect(await r.object('ENCODING', 's')).toBe('quicklist');
+    expect(await r.lrange('s', 0, -1)).toEqual(['a', '2', 'ccc']);
+    expect(await r.copy('s', 's2')).toBe(1);
+    await r.rpush('s2', 'x');
+    expect(await r.lrange('s', 0, -1)).toEqual(['a', '2', 'ccc']);
+    expect(await r.lrange('s2', 0, -1)).toEqual(['a', '2', 'ccc', 'x']);
+    await r.rename('s2', 's3');
+    expect(await r.exists('s2')).toBe(0);
+    expect(await r.object('ENCODING', 's3')).toBe('quicklist');
+    expect(await r.lrange('s3', 0, -1)).toEqual(['a', '2', 'ccc', 'x']);
+    await r.lset('s3', 1, 'two');
+    expect(await r.linsert('s3', 'BEFORE', 'x', 'w')).toBe(5);
+    expect(await r.lrem('s3', 1, 'a')).toBe(1);
+    expect(await r.lrange('s3', 0, -1)).toEqual(['two', 'ccc', 'w', 'x']);
+    expect(await r.lpop('s', 2)).toEqual(['a', '2']);
+    expect(await r.lpop('s')).toBe('ccc');
+    expect(await r.exists('s')).toBe(0);
+
+    // Grow past one node (8 KiB at fill -2), in one push and element by element.
+    const big = Array.from({ length: 300 }, (_, i) => `${i}-${'y'.repeat(60)}`);
+    await r.rpush('g', 'first');
+    for (const v of big) await r.rpush('g', v);
+    await r.rpush('h', ...big);
+    for (const k of ['g', 'h']) {
+      expect(await r.object('ENCODING', k)).toBe('quicklist');
+      expect(await r.llen(k)).toBe(k === 'g' ? 301 : 300);
+    }
+    expect(await r.lrange('g', 0, -1)).toEqual(['first', ...big]);
+    expect(await r.lindex('h', 250)).toBe(big[250]);
+    expect(await r.copy('h', 'h2')).toBe(1);
+    expect(await r.lrange('h2', -2, -1)).toEqual(big.slice(-2));
+    // LSET with a big element turns a one-node list into two nodes.
+    await r.rpush('t', 'a', 'b');
+    await r.lset('t', 0, 'z'.repeat(9000));
+    expect(await r.lrange('t', 0, -1)).toEqual(['z'.repeat(9000), 'b']);
+    // LMOVE between a byte-stored list and an object list, both ways, and into a new key.
+    expect(await r.lmove('h', 'u', 'LEFT', 'LEFT')).toBe(big[0]);
+    expect(await r.lmove('u', 'h', 'LEFT', 'LEFT')).toBe(big[0]);
+    expect(await r.exists('u')).toBe(0);
+    expect(await r.lrange('h', 0, -1)).toEqual(big);
+    expect(await r.ltrim('h', 0, 0)).toBe('OK');
+    expect(await r.lrange('h', 0, -1)).toEqual([big[0]]);
+    expect(await r.rpop('h')).toBe(big[0]);
+    expect(await r.exists('h')).toBe(0);
+    expect(await r.lpop('g', 1000)).toEqual(['first', ...big]);
+    expect(await r.exists('g')).toBe(0);
+    // SORT ... STORE builds a small list.
+    await r.rpush('n', '3', '1', '2');
+    expect(await r.sort('n', 'STORE', 'ns')).toBe(3);
+    expect(await r.lrange('ns', 0, -1)).toEqual(['1', '2', '3']);
+    expect(await r.object('ENCODING', 'ns')).toBe('quicklist');
+  });
 });
 
 describe('blocking commands', () => {
