@@ -18,9 +18,8 @@
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_FLOAT, NAN_OR_INF, OVERFLOW, SYNTAX, wrongArity } from '../protocol/errors.ts';
-import { Arena } from '../store/arena.ts';
 import { ByteDict } from '../store/bytedict.ts';
-import { ENC_HT, ENC_LISTPACK, OBJ_HASH, type Keyspace } from '../store/keyspace.ts';
+import { ENC_HT, ENC_LISTPACK, OBJ_HASH, listpackRecordLength, type Keyspace } from '../store/keyspace.ts';
 import {
   LpEntry, lpAppend, lpBytes, lpDeleteRangeWithEntry, lpEntrySizeFor, lpFind, lpFirst, lpGet, lpLength, lpNew, lpNext, lpReplace,
   lpSafeToAdd, lpSeek,
@@ -122,28 +121,6 @@ function hashGet(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): 
 export function hashFieldValue(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): Uint8Array | null {
   if ((db.meta[e] & 15) !== OBJ_HASH || !hashGet(db, e, b, o, n)) return null;
   return valBuf.slice(valOff, valOff + valLen);
-}
-
-function lenSize(n: number): number {
-  return n < 0x80 ? 1 : 4;
-}
-
-/**
- * Value length to give a record holding a key of kl bytes and a listpack of n bytes so that it
- * fills its arena block: the slack the size class leaves anyway becomes listpack spare capacity.
- */
-export function paddedLength(kl: number, n: number): number {
-  const base = lenSize(kl) + kl;
-  const vn = Arena.capacity(base + lenSize(n) + n) - base - lenSize(n);
-  // Padding past 127 bytes would need a 4-byte length field: stop at 127 instead (>= n here).
-  return lenSize(vn) === lenSize(n) ? vn : 127;
-}
-
-/** Copies listpack lp (a new array, not a view of e's record) into entry e's record. */
-export function storeListpack(db: Keyspace, e: number, lp: Uint8Array): void {
-  const n = lpBytes(lp);
-  const v = db.resizeValue(e, paddedLength(db.keyLen(e), n), 0);
-  db.arena.u8.set(lp.subarray(0, n), v);
 }
 
 const fieldScratch = new Uint8Array(24);
@@ -267,7 +244,7 @@ class HashEditor {
       const lp = this.lp;
       if (lp !== null) {
         const n = lpBytes(lp);
-        e = c.srv.addKey(db, argv, keyIdx, paddedLength(argv.len[keyIdx], n), HASH_LP);
+        e = c.srv.addKey(db, argv, keyIdx, listpackRecordLength(argv.len[keyIdx], n), HASH_LP);
         db.arena.u8.set(lp.subarray(0, n), db.valOff(e));
       } else {
         e = c.srv.addKey(db, argv, keyIdx, 0, HASH_LP);
@@ -278,7 +255,7 @@ class HashEditor {
       db.setObject(e, this.dict);
       db.meta[e] = (db.meta[e] & ~0xff) | HASH_HT;
     } else if (this.lp !== null && this.lp !== this.view) {
-      storeListpack(db, e, this.lp);
+      db.storeListpack(e, this.lp);
     }
     this.lp = this.view = null;
     this.dict = null;
@@ -414,7 +391,7 @@ function hdelCommand(c: Client, argv: Argv): void {
       }
     }
     if (empty) c.srv.deleteEntry(db, e);
-    else if (lp !== view) storeListpack(db, e, lp);
+    else if (lp !== view) db.storeListpack(e, lp);
   } else {
     const d = dictOf(db, e);
     for (let i = 2; i < argv.argc; i++) {

@@ -28,12 +28,11 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import { NOT_INTEGER, NO_SUCH_KEY, SYNTAX, wrongArity } from '../protocol/errors.ts';
-import { ENC_LISTPACK, ENC_QUICKLIST, OBJ_LIST, type Keyspace } from '../store/keyspace.ts';
+import { ENC_LISTPACK, ENC_QUICKLIST, OBJ_LIST, listpackRecordLength, type Keyspace } from '../store/keyspace.ts';
 import { lpNew } from '../store/listpack.ts';
 import { QlMatch, Quicklist, QuicklistIter } from '../store/quicklist.ts';
 import { formatInt64 } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
-import { paddedLength, storeListpack } from './hashes.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { wrongType } from './util.ts';
@@ -101,7 +100,7 @@ function commit(db: Keyspace, e: number, ql: Quicklist): void {
   const lp = ql.singleListpack();
   const arena = db.arena.u8.buffer;
   if (lp !== null) {
-    if (lp.buffer !== arena) storeListpack(db, e, lp);
+    if (lp.buffer !== arena) db.storeListpack(e, lp);
     return;
   }
   db.setObject(e, ql.detachNodes(arena));
@@ -127,7 +126,7 @@ function createList(c: Client, argv: Argv, k: number): number {
   const compress = cfg.num('list-compress-depth');
   if (fill === PACKED_FILL && compress === PACKED_COMPRESS) {
     const n = EMPTY_LP.length;
-    const e = c.srv.addKey(db, argv, k, paddedLength(argv.len[k], n), LIST_LP);
+    const e = c.srv.addKey(db, argv, k, listpackRecordLength(argv.len[k], n), LIST_LP);
     db.arena.u8.set(EMPTY_LP, db.valOff(e));
     return e;
   }

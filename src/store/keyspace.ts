@@ -22,6 +22,7 @@
  */
 import { lenSize, readLen, rev32, writeLen } from './record.ts';
 import { Arena, growTo, growableF64, growableI32, growableU32 } from './arena.ts';
+import { lpBytes } from './listpack.ts';
 
 export const OBJ_STRING = 0;
 export const OBJ_LIST = 1;
@@ -56,6 +57,17 @@ export interface StoredObject {
  */
 export function isObjectValue(type: number, enc: number): boolean {
   return type !== OBJ_STRING && enc !== ENC_LISTPACK;
+}
+
+/**
+ * Value length to give a record holding a key of kl bytes and a listpack of n bytes so that it
+ * fills its arena block: the slack the size class leaves anyway becomes listpack spare capacity.
+ */
+export function listpackRecordLength(kl: number, n: number): number {
+  const base = lenSize(kl) + kl;
+  const vn = Arena.capacity(base + lenSize(n) + n) - base - lenSize(n);
+  // Padding past 127 bytes would need a 4-byte length field: stop at 127 instead (>= n here).
+  return lenSize(vn) === lenSize(n) ? vn : 127;
 }
 
 const MAX_ENTRIES = 1 << 28;
@@ -155,6 +167,13 @@ export class Keyspace {
   valView(e: number): Uint8Array {
     const o = this.valOff(e);
     return this.arena.u8.subarray(o, o + this.valLen(e));
+  }
+
+  /** Copies listpack lp (a new array, not a view of e's record) into entry e's record. */
+  storeListpack(e: number, lp: Uint8Array): void {
+    const n = lpBytes(lp);
+    const v = this.resizeValue(e, listpackRecordLength(this.keyLen(e), n), 0);
+    this.arena.u8.set(lp.subarray(0, n), v);
   }
 
   /** Whether entry e's value is a JS object (see isObjectValue). */
