@@ -51,8 +51,8 @@ export interface StoredObject {
 
 /**
  * Whether values of this type and encoding are JS objects (the record holds a slot number) or
- * bytes in the record: strings (raw/int/embstr) and listpack-encoded hashes and sorted sets are
- * bytes, everything else is an object. A listpack value's bytes are a listpack buffer whose
+ * bytes in the record: strings (raw/int/embstr) and listpack-encoded hashes, sorted sets and
+ * one-node lists are bytes, everything else is an object. A listpack value's bytes are a listpack buffer whose
  * header gives the bytes in use; any bytes past that are spare capacity.
  */
 export function isObjectValue(type: number, enc: number): boolean {
