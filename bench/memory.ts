@@ -12,7 +12,13 @@
 
 import * as net from 'node:net';
 import {
+  GC_FIELDS,
   HOST,
+  delta,
+  gcStats,
+  safeDbsize,
+  safeInfo,
+  type GcStats,
   appendOut,
   assertAlive,
   benchProblem,
@@ -76,21 +82,6 @@ const OPTIONS = [
   { names: ['--out'], kind: 'string' as const, help: 'append the markdown report and reproducing command to this file' },
 ];
 
-const GC_FIELDS = [
-  'gc_count',
-  'gc_pause_total_ms',
-  'gc_pause_max_ms',
-  'gc_major_count',
-  'gc_major_pause_max_ms',
-  'gc_minor_pause_max_ms',
-] as const;
-type GcStats = Record<(typeof GC_FIELDS)[number], string>;
-
-function gcStats(info: Map<string, string>): GcStats {
-  const out = {} as GcStats;
-  for (const f of GC_FIELDS) out[f] = info.get(f) ?? 'n/a';
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Bulk loader: pipelined RESP SET key value, generated straight into buffers.
@@ -553,32 +544,6 @@ async function main(): Promise<void> {
     log(`appended report to ${out}`);
   }
   if (problems.length) process.exitCode = 2;
-}
-
-/** INFO as a map, or an empty map (and a noted problem) if the server rejects INFO. */
-async function safeInfo(h: ServerHandle, problems: string[]): Promise<Map<string, string>> {
-  try {
-    return await readInfo(h.port);
-  } catch (e) {
-    const msg = `${h.label}: INFO failed: ${(e as Error).message}`;
-    if (!problems.includes(msg)) problems.push(msg);
-    return new Map();
-  }
-}
-
-/** DBSIZE, or undefined (and a noted problem) if the server rejects it. */
-async function safeDbsize(h: ServerHandle, problems: string[]): Promise<number | undefined> {
-  try {
-    return await dbsize(h.port);
-  } catch (e) {
-    const msg = `${h.label}: DBSIZE failed: ${(e as Error).message}`;
-    if (!problems.includes(msg)) problems.push(msg);
-    return undefined;
-  }
-}
-
-function delta(after: number | undefined, before: number | undefined): number | undefined {
-  return after === undefined || before === undefined ? undefined : after - before;
 }
 
 function isDead(h: ServerHandle): boolean {

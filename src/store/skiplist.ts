@@ -1161,27 +1161,12 @@ export class Skiplist {
     return v;
   }
 
-  /** Frees every member and empties the skiplist (O(n): members live in the shared arena). */
+  /** Frees every member and empties the skiplist, with a fresh small node heap (O(n)). */
   clear(): void {
-    const i32 = this.i32;
-    const u8 = this.arena.u8;
-    for (let x = i32[W_FWD]; x !== 0; x = i32[x * 2 + W_FWD]) {
-      const mem = i32[x * 2 + W_MEM] >>> 0;
-      const n = readLen(u8, mem * 8);
-      this.arena.free(mem, lenSize(n) + n);
-    }
-    this.memberBytes = 0;
-    this.size = 0;
-    this.level = 1;
-    this.tail = 0;
+    this.free();
     this.heap = new ArrayBuffer(4096);
     this.f64 = new Float64Array(this.heap);
     this.i32 = new Int32Array(this.heap);
-    this.freeHeads.fill(0);
-    this.freeUnits = 0;
-    this.t0 = new Int32Array(MIN_TABLE);
-    this.t1 = null;
-    this.rehashIdx = 0;
     this.initHeader();
   }
 
