@@ -29,8 +29,15 @@ export function isNoEvict(c: Client): boolean {
   return noEvict.has(c);
 }
 
+type ClientType = Client['kind'] | 'pubsub';
+
+/** getClientType: replicas and masters first, then subscribers, then normal clients. */
+function clientType(c: Client): ClientType {
+  return c.kind === 'normal' && c.pubsub ? 'pubsub' : c.kind;
+}
+
 /** Client types as CLIENT LIST TYPE / CLIENT KILL TYPE name them (getClientTypeByName). */
-function clientTypeByName(name: string): Client['kind'] | null {
+function clientTypeByName(name: string): ClientType | null {
   switch (name.toLowerCase()) {
     case 'normal':
       return 'normal';
@@ -69,8 +76,10 @@ function clientFlags(c: Client): string {
   let f = '';
   if (c.kind === 'replica') f += 'S';
   if (c.kind === 'master') f += 'M';
-  if (c.kind === 'pubsub') f += 'P';
+  if (c.pubsub) f += 'P';
+  if (c.multi !== null) f += 'x';
   if (c.blockState !== null) f += 'b';
+  if (c.dirtyCas) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (isUnixSocket(c)) f += 'U';
   if (noEvict.has(c)) f += 'e';
@@ -92,8 +101,9 @@ export function clientInfoString(c: Client, now: number, current: { cmd: string;
   return (
     `id=${c.id} addr=${formatAddr(c.addr)} laddr=${formatAddr(c.laddr)} fd=${c.fd} name=${c.name ?? ''}` +
     ` age=${sec - Math.floor(c.ctime / 1000)} idle=${sec - Math.floor(c.lastInteraction / 1000)} flags=${clientFlags(c)}` +
-    ` db=${c.dbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, qcap - qbuf)}` +
-    ` argv-mem=${argvMem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem}` +
+    ` db=${c.dbIndex} sub=${c.subs?.channels.size ?? 0} psub=${c.subs?.patterns.size ?? 0} ssub=${c.subs?.shard.size ?? 0}` +
+    ` multi=${c.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=${Math.max(0, qcap - qbuf)}` +
+    ` argv-mem=${argvMem} multi-mem=${c.multi?.bytes ?? 0} rbs=0 rbp=0 obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem}` +
     ` tot-mem=${qcap + argvMem + omem} events=${events} cmd=${current !== null ? current.cmd : c.lastCmd}` +
     ` user=${c.user} redir=-1 resp=${c.resp}`
   );
@@ -134,7 +144,7 @@ function clientListCommand(c: Client, argv: Argv): void {
       c.w.error(`ERR Unknown client type '${argv.str(3)}'`);
       return;
     }
-    for (const cl of c.srv.clients.values()) if (cl.kind === type) out += line(cl);
+    for (const cl of c.srv.clients.values()) if (clientType(cl) === type) out += line(cl);
   } else if (argv.argc > 3 && argv.is(2, 'id')) {
     for (let j = 3; j < argv.argc; j++) {
       const id = argv.int(j);
@@ -164,7 +174,7 @@ function clientKillCommand(c: Client, argv: Argv): void {
   let addr: string | null = null;
   let laddr: string | null = null;
   let user: string | null = null;
-  let type: Client['kind'] | null = null;
+  let type: ClientType | null = null;
   let id = 0;
   let skipme = true;
   if (argv.argc === 3) {
@@ -216,7 +226,7 @@ function clientKillCommand(c: Client, argv: Argv): void {
   for (const cl of [...c.srv.clients.values()]) {
     if (addr !== null && formatAddr(cl.addr) !== addr) continue;
     if (laddr !== null && formatAddr(cl.laddr) !== laddr) continue;
-    if (type !== null && cl.kind !== type) continue;
+    if (type !== null && clientType(cl) !== type) continue;
     if (id !== 0 && cl.id !== id) continue;
     if (user !== null && cl.user !== user) continue;
     if (cl === c && skipme) continue;

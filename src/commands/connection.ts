@@ -16,7 +16,13 @@ function pingCommand(c: Client, argv: Argv): void {
     c.w.error(wrongArity('ping'));
     return;
   }
-  if (argv.argc === 1) c.w.simple('PONG');
+  if (c.pubsub && c.resp === 2) {
+    // A RESP2 subscriber gets a message-shaped reply: ["pong", message or ""].
+    c.w.arrayHeader(2);
+    c.w.bulkString('pong');
+    if (argv.argc === 1) c.w.bulkString('');
+    else c.w.bulk(argv.buf, argv.off[1], argv.len[1]);
+  } else if (argv.argc === 1) c.w.simple('PONG');
   else c.w.bulk(argv.buf, argv.off[1], argv.len[1]);
 }
 
@@ -33,6 +39,8 @@ function quitCommand(c: Client): void {
 
 // RESET
 function resetCommand(c: Client): void {
+  c.srv.discardTransaction(c);
+  c.srv.pubsub.forget(c);
   c.selectDb(0);
   c.resp = 2;
   c.w.resp = 2;

@@ -6,11 +6,13 @@ import { hashCommands } from './hashes.ts';
 import { introspectionCommands } from './introspection.ts';
 import { keyCommands } from './keys.ts';
 import { listCommands } from './lists.ts';
+import { pubsubCommands } from './pubsub.ts';
 import { Registry, type CommandMeta } from './registry.ts';
 import { adminCommands } from './server-admin.ts';
 import { setCommands } from './sets.ts';
 import { sortCommands } from './sort.ts';
 import { stringCommands } from './strings.ts';
+import { transactionCommands } from './transactions.ts';
 import { zsetCommands } from './zsets.ts';
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
@@ -27,5 +29,7 @@ export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
   r.register(setCommands);
   r.register(zsetCommands);
   r.register(sortCommands);
+  r.register(transactionCommands);
+  r.register(pubsubCommands);
   return r;
 }

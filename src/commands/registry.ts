@@ -60,6 +60,13 @@ export const CMD_NO_AUTH = 1 << 13;
 export const CMD_MAY_REPLICATE = 1 << 14;
 export const CMD_NO_MULTI = 1 << 15;
 export const CMD_ALLOW_BUSY = 1 << 16;
+/** Ours, not Redis's: allowed to a RESP2 client with subscriptions (processCommand's list). */
+export const CMD_PUBSUB_CONTEXT = 1 << 24;
+/** Ours: runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET). */
+export const CMD_TRANSACTION_CONTROL = 1 << 25;
+
+const PUBSUB_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 const FLAG_BITS: Record<string, number> = {
   write: CMD_WRITE, readonly: CMD_READONLY, denyoom: CMD_DENYOOM, admin: CMD_ADMIN,
@@ -101,6 +108,8 @@ export class Command {
     this.arity = meta.arity;
     let f = 0;
     for (const fl of meta.flags) f |= FLAG_BITS[fl] ?? 0;
+    if (parent === null && PUBSUB_CONTEXT.has(this.name)) f |= CMD_PUBSUB_CONTEXT;
+    if (parent === null && TRANSACTION_CONTROL.has(this.name)) f |= CMD_TRANSACTION_CONTROL;
     this.flags = f;
     this.parent = parent;
     this.getKeys = def.getKeys ?? null;

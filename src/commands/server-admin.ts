@@ -245,7 +245,7 @@ function debugPopulate(c: Client, argv: Argv): void {
     const text = Buffer.from(`value:${j}`, 'latin1');
     const vlen = size === 0 ? text.length : size;
     const enc = vlen <= 44 ? ENC_EMBSTR : ENC_RAW;
-    const e = db.add(key, 0, key.length, srv.lastHash, vlen, OBJ_STRING | (enc << 4) | (srv.lruClock << 8));
+    const e = srv.addKeyBytes(db, key, 0, key.length, srv.lastHash, vlen, OBJ_STRING | (enc << 4) | (srv.lruClock << 8));
     const vo = db.valOff(e);
     const u8 = db.arena.u8;
     u8.fill(0, vo, vo + vlen);

@@ -70,7 +70,7 @@ function putSet(db: Keyspace, e: number, s: SetValue): void {
 
 /** Adds key argv[i] (absent; h its hash) holding set s. Returns the entry id. */
 function addSetKey(srv: Server, db: Keyspace, argv: Argv, i: number, h: number, s: SetValue): number {
-  const e = db.add(argv.buf, argv.off[i], argv.len[i], h, 0, srv.lruClock << 8); // a string until it holds s
+  const e = srv.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], h, 0, srv.lruClock << 8); // a string until it holds s
   putSet(db, e, s);
   return e;
 }

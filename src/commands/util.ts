@@ -112,7 +112,7 @@ function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n
   const kb = argv.buf;
   const ko = argv.off[k];
   const kn = argv.len[k];
-  const e = db.add(kb, ko, kn, hashBytes(kb, ko, kn), n, OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8));
+  const e = c.srv.addKeyBytes(db, kb, ko, kn, hashBytes(kb, ko, kn), n, OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8));
   const v = db.valOff(e);
   const u8 = db.arena.u8;
   if (n < 64) for (let i = 0; i < n; i++) u8[v + i] = b[o + i];

@@ -11,6 +11,8 @@ import type { Keyspace } from '../store/keyspace.ts';
 import type { Server } from './server.ts';
 import type { WorkerLink } from '../io-threads/pool.ts';
 import type { BlockState } from './blocking.ts';
+import type { MultiState, WatchedKey } from './multi.ts';
+import type { ClientSubs } from './pubsub.ts';
 
 export const REPLY_ON = 0;
 export const REPLY_OFF = 1;
@@ -43,6 +45,18 @@ export class Client implements ParserSink {
   postponed: Uint8Array | null = null;
   /** The keys this client is blocked on (BLPOP...), or null. */
   blockState: BlockState | null = null;
+  /** The open transaction (between MULTI and EXEC/DISCARD), or null. */
+  multi: MultiState | null = null;
+  /** Keys this client WATCHes, or null. */
+  watched: WatchedKey[] | null = null;
+  /** A watched key changed: the next EXEC replies null (Redis's CLIENT_DIRTY_CAS). */
+  dirtyCas = false;
+  /** Running the commands of an EXEC: blocking commands answer at once (CLIENT_DENY_BLOCKING). */
+  inExec = false;
+  /** Channels, patterns and shard channels this client subscribed to, or null. */
+  subs: ClientSubs | null = null;
+  /** Has subscriptions (Redis's CLIENT_PUBSUB): RESP2 clients may then run only (un)subscribe, PING, QUIT, RESET. */
+  pubsub = false;
   /** io-threads: commands that arrived while this client was held back, in order. */
   ioBacklog: Uint8Array[] | null = null;
   closed = false;
@@ -50,7 +64,7 @@ export class Client implements ParserSink {
   lastInteraction: number;
   lastCmd = 'NULL';
   /** CLIENT LIST flags other than the derived ones. */
-  kind: 'normal' | 'master' | 'replica' | 'pubsub' = 'normal';
+  kind: 'normal' | 'master' | 'replica' = 'normal';
   libName = '';
   libVer = '';
   /** Bytes read and written (stats). */

@@ -14,12 +14,17 @@ import { commandSize, decodeCommand, encodeCommand } from '../io-threads/frames.
 import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
-import { CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_WRITE, type Command, Registry } from '../commands/registry.ts';
+import {
+  CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command, Registry,
+} from '../commands/registry.ts';
 import { Arena } from '../store/arena.ts';
 import { hashBytes } from '../store/hash.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
 import { BlockState, BlockedClients } from './blocking.ts';
+import { MultiState, Watches } from './multi.ts';
+import { PubSub } from './pubsub.ts';
+import { NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW } from './config-table.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
@@ -48,6 +53,14 @@ export class Server {
   /** Clients blocked on keys and the keys made ready for them (blocking.ts). */
   readonly blocked: BlockedClients;
   readonly stats = new Stats();
+  readonly pubsub = new PubSub(this);
+  readonly watches: Watches;
+  /** Changes to the dataset since the last save (Redis's server.dirty). */
+  dirty = 0;
+  /** notify-keyspace-events as NOTIFY_* bits (0: off, and notifyKeyspaceEvent returns at once). */
+  notifyFlags = 0;
+  /** The client whose replies the writer is collecting (between beginBatch and flush), or null. */
+  private writing: Client | null = null;
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
   readonly configFile: string;
@@ -83,6 +96,7 @@ export class Server {
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Keyspace(i, this.arena));
     this.blocked = new BlockedClients(n);
+    this.watches = new Watches(this, n);
     this.writer.onError = (text) => this.stats.countError(text);
     this.applyConfig();
     this.updateLruClock();
@@ -99,10 +113,11 @@ export class Server {
       this.log.setLevel(cfg.str('loglevel'));
       this.log.file = cfg.str('logfile');
       this.latencyTracking = cfg.bool('latency-tracking');
+      this.notifyFlags = cfg.num('notify-keyspace-events');
       this.io?.limitsChanged();
     };
     read();
-    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking']) {
+    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking', 'notify-keyspace-events']) {
       this.config.onChange(name, read);
     }
     this.config.onChange('hz', () => this.scheduleCron());
@@ -148,6 +163,7 @@ export class Server {
     const e = this.findLive(db, b, o, n);
     if (e < 0) {
       this.stats.keyspaceMisses++;
+      if ((this.notifyFlags & NOTIFY_KEY_MISS) !== 0) this.notifyKeyspaceEvent(NOTIFY_KEY_MISS, 'keymiss', db, b, o, n);
       return -1;
     }
     this.stats.keyspaceHits++;
@@ -178,7 +194,13 @@ export class Server {
 
   /** Adds key argv[i] (known absent; lastHash must be its hash) with room for vlen value bytes. */
   addKey(db: Keyspace, argv: Argv, i: number, vlen: number, meta: number): number {
-    return db.add(argv.buf, argv.off[i], argv.len[i], this.lastHash, vlen, meta | (this.lruClock << 8));
+    return this.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], this.lastHash, vlen, meta | (this.lruClock << 8));
+  }
+
+  /** Adds key b[o, o+n) (known absent, hash h) with its full meta: the one way keys are born ("new" event). */
+  addKeyBytes(db: Keyspace, b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
+    if ((this.notifyFlags & NOTIFY_NEW) !== 0) this.notifyKeyspaceEvent(NOTIFY_NEW, 'new', db, b, o, n);
+    return db.add(b, o, n, h, vlen, meta);
   }
 
   /** Deletes a key's entry (DEL, GETDEL, overwrites that delete). */
@@ -186,10 +208,72 @@ export class Server {
     db.delete(e);
   }
 
-  /** Deletes an expired entry (counts expired_keys). */
+  /** Deletes an expired entry (counts expired_keys), with its "expired" event and WATCH touch. */
   expireEntry(db: Keyspace, e: number): void {
-    db.delete(e);
+    if (this.notifyFlags === 0 && this.watches.count === 0) {
+      db.delete(e);
+    } else {
+      const key = db.keyBytes(e);
+      db.delete(e);
+      this.notifyKeyspaceEvent(NOTIFY_EXPIRED, 'expired', db, key, 0, key.length);
+      this.signalModifiedKey(db, key, 0, key.length);
+    }
     this.stats.expiredKeys++;
+  }
+
+  // ---- change tracking: WATCH, keyspace notifications ---------------------------------------
+
+  /** A command changed key b[o, o+n) of db (Redis's signalModifiedKey): WATCHers lose. */
+  signalModifiedKey(db: Keyspace, b: Uint8Array, o: number, n: number): void {
+    if (this.watches.count !== 0) this.watches.touch(db, b, o, n);
+  }
+
+  /**
+   * Publishes a keyspace event (notify-keyspace-events): `event` on __keyspace@<db>__:<key> (K)
+   * and the key on __keyevent@<db>__:<event> (E), when the class `type` is enabled.
+   */
+  notifyKeyspaceEvent(type: number, event: string, db: Keyspace, b: Uint8Array, o: number, n: number): void {
+    const flags = this.notifyFlags;
+    if ((flags & type) === 0) return;
+    const ev = Buffer.from(event, 'latin1');
+    if ((flags & NOTIFY_KEYSPACE) !== 0) {
+      const prefix = `__keyspace@${db.id}__:`;
+      const ch = Buffer.allocUnsafe(prefix.length + n);
+      ch.write(prefix, 0, 'latin1');
+      ch.set(b.subarray(o, o + n), prefix.length);
+      this.pubsub.publish(false, ch, 0, ch.length, ev, 0, ev.length);
+    }
+    if ((flags & NOTIFY_KEYEVENT) !== 0) {
+      const ch = Buffer.from(`__keyevent@${db.id}__:${event}`, 'latin1');
+      this.pubsub.publish(false, ch, 0, ch.length, b, o, n);
+    }
+  }
+
+  /** The usual pair after a command changed key argv[i]: WATCH touch, then the event. */
+  keyChanged(c: Client, argv: Argv, i: number, type: number, event: string): void {
+    const b = argv.buf;
+    const o = argv.off[i];
+    const n = argv.len[i];
+    if (this.watches.count !== 0) this.watches.touch(c.db, b, o, n);
+    if ((this.notifyFlags & type) !== 0) this.notifyKeyspaceEvent(type, event, c.db, b, o, n);
+  }
+
+  /**
+   * Sends a pushed frame (a pub/sub message) to c: appended to the replies being collected when
+   * c is the running client (so it precedes the reply of the command that caused it), otherwise
+   * written to c's socket or I/O worker at once.
+   */
+  push(c: Client, frame: Uint8Array): void {
+    if (c.closed || c.replyMode !== REPLY_ON) return;
+    if (c === this.writing) {
+      this.writer.raw(frame);
+      return;
+    }
+    if (c.sock !== null) c.sock.write(frame);
+    else if (c.io !== null && this.io !== null) this.io.send(c, frame);
+    else return;
+    c.netOut += frame.length;
+    this.stats.netOutput += frame.length;
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -283,12 +367,14 @@ export class Server {
     this.stats.readsProcessed++;
     c.lastInteraction = this.unixMs;
     this.writer.resp = c.resp;
+    this.writing = c;
     this.clockMark = performance.now();
   }
 
   /** Sends the replies written for c since the last flush. */
   flush(c: Client): void {
     const w = this.writer;
+    this.writing = null;
     if (w.pending > 0) {
       const out = w.take();
       if (!c.closed) {
@@ -315,6 +401,8 @@ export class Server {
     }
     c.closed = true;
     if (c.blockState !== null) this.unblock(c);
+    if (c.watched !== null) this.watches.unwatchAll(c);
+    if (c.subs !== null) this.pubsub.forget(c);
     c.parser.reset();
     c.sock?.destroy();
     if (c.io !== null) this.io?.close(c);
@@ -322,6 +410,8 @@ export class Server {
   }
 
   private removeClient(c: Client): void {
+    if (c.watched !== null) this.watches.unwatchAll(c);
+    if (c.subs !== null) this.pubsub.forget(c);
     this.clients.delete(c.id);
   }
 
@@ -357,13 +447,25 @@ export class Server {
       this.reject(c, cmd, protectedCommandError(cmd.name, cmd.protectedBy));
       return this.afterCommand(c, mark);
     }
+    if (c.multi !== null && (cmd.flags & CMD_NO_MULTI) !== 0) {
+      this.reject(c, cmd, 'ERR Command not allowed inside a transaction');
+      return this.afterCommand(c, mark);
+    }
     if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
       this.reject(c, cmd, 'NOAUTH Authentication required.');
       return this.afterCommand(c, mark);
     }
-    if (this.pauseEndMs !== 0 && this.pausedFor(cmd) && c.kind !== 'replica') {
+    if (c.pubsub && c.resp === 2 && (cmd.flags & CMD_PUBSUB_CONTEXT) === 0) {
+      this.reject(c, cmd, `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return this.afterCommand(c, mark);
+    }
+    if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c) && c.kind !== 'replica') {
       this.postpone(c, argv);
       return false;
+    }
+    if (c.multi !== null && (cmd.flags & CMD_TRANSACTION_CONTROL) === 0) {
+      this.queueMulti(c, cmd, argv);
+      return this.afterCommand(c, mark);
     }
     this.call(c, cmd, argv);
     const more = this.afterCommand(c, mark);
@@ -405,13 +507,18 @@ export class Server {
     });
   }
 
-  /** Whether the current pause holds back this command (ALL: every one; WRITE: writes). */
-  private pausedFor(cmd: Command): boolean {
+  /**
+   * Whether the current pause holds back this command (ALL: every one; WRITE: writes, and an
+   * EXEC whose transaction holds writes).
+   */
+  private pausedFor(cmd: Command, c: Client): boolean {
     if (Date.now() >= this.pauseEndMs) {
       this.unpauseClients();
       return false;
     }
-    return this.pauseAll || (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
+    let flags = cmd.flags;
+    if (c.multi !== null && cmd.fullName === 'exec') flags |= c.multi.flags;
+    return this.pauseAll || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
   }
 
   /** Keeps a copy of the command; the client processes nothing more until it runs. */
@@ -481,6 +588,13 @@ export class Server {
    * the handler wrote no reply. Called again by a blocked client's re-run, it keeps its place.
    */
   blockForKeys(c: Client, argv: Argv, keyIdx: readonly number[], timeoutMs: number, type: number): void {
+    if (c.inExec) {
+      // Inside EXEC (CLIENT_DENY_BLOCKING) the command answers as if it timed out; 7.0 answers
+      // BLMOVE and BRPOPLPUSH with a null bulk there, the others with a null array.
+      if (c.lastCmd === 'blmove' || c.lastCmd === 'brpoplpush') this.writer.nullBulk();
+      else this.writer.nullArray();
+      return;
+    }
     if (c.blockState !== null) {
       this.stillBlocked = true;
       return;
@@ -545,6 +659,7 @@ export class Server {
   /** Points the writer and the command clock back at `c` after serving another client. */
   private resumeBatch(c: Client): void {
     this.writer.resp = c.resp;
+    this.writing = c;
     this.clockMark = performance.now();
   }
 
@@ -608,9 +723,75 @@ export class Server {
     this.stats.numCommands++;
   }
 
+  /**
+   * Refuses a command before it runs (rejectCommand): the error, and inside MULTI the transaction
+   * is doomed. A refused EXEC ends the transaction with EXECABORT naming the reason.
+   */
   private reject(c: Client, cmd: Command | null, text: string): void {
     if (cmd !== null) cmd.rejected++;
-    this.writer.error(text.replace(/[\r\n]/g, ' '));
+    const err = text.replace(/[\r\n]/g, ' ');
+    if (c.multi !== null) c.multi.aborted = true;
+    if (cmd !== null && cmd.fullName === 'exec') {
+      this.writer.error(`EXECABORT Transaction discarded because of: ${err.startsWith('ERR ') ? err.slice(4) : err}`);
+      this.discardTransaction(c);
+    } else {
+      this.writer.error(err);
+    }
+  }
+
+  // ---- transactions (multi.ts) ------------------------------------------------------------------
+
+  /** Keeps a command of an open transaction for EXEC and replies QUEUED. */
+  private queueMulti(c: Client, cmd: Command, argv: Argv): void {
+    const m = c.multi as MultiState;
+    // A transaction that cannot run any more keeps nothing (queueMultiCommand).
+    if (!m.aborted && !c.dirtyCas) {
+      const copy = new Uint8Array(commandSize(argv));
+      encodeCommand(copy, 0, argv);
+      m.commands.push(copy);
+      m.flags |= cmd.flags;
+      m.bytes += copy.length;
+    }
+    this.writer.simple('QUEUED');
+  }
+
+  /** Ends c's transaction and its WATCHes (DISCARD, EXEC, RESET). */
+  discardTransaction(c: Client): void {
+    c.multi = null;
+    c.dirtyCas = false;
+    if (c.watched !== null) this.watches.unwatchAll(c);
+  }
+
+  /**
+   * EXEC: replies null when a watched key changed (or expired) since WATCH, EXECABORT when a
+   * queued command was refused, else the array of the queued commands' replies. The commands run
+   * back to back; blocking ones answer as if timed out (inExec).
+   */
+  exec(c: Client): void {
+    const m = c.multi as MultiState;
+    const w = this.writer;
+    if (!c.dirtyCas && this.watches.expiredSinceWatch(c)) c.dirtyCas = true;
+    if (m.aborted || c.dirtyCas) {
+      if (m.aborted) w.error('EXECABORT Transaction discarded because of previous errors.');
+      else w.nullArray();
+      this.discardTransaction(c);
+      return;
+    }
+    if (c.watched !== null) this.watches.unwatchAll(c);
+    c.multi = null;
+    w.arrayHeader(m.commands.length);
+    const argv = new Argv();
+    c.inExec = true;
+    for (const frame of m.commands) {
+      decodeCommand(frame, 0, argv);
+      let cmd = this.registry.lookup(argv, 0) as Command;
+      if (cmd.hasSubcommands) cmd = cmd.subcommand(argv.lower(1)) as Command;
+      c.lastCmd = cmd.fullName;
+      this.call(c, cmd, argv);
+    }
+    c.inExec = false;
+    c.lastCmd = 'exec';
+    c.dirtyCas = false;
   }
 
   private afterCommand(c: Client, mark: number): boolean {
