@@ -9,10 +9,15 @@
  *
  * A time at or before now deletes the key and replies 1 (without counting an expired key, as
  * Redis 7.0 does); for GT and LT a key without a TTL counts as an infinite TTL.
+ *
+ * A change touches the key's WATCHers, publishes a generic "expire", "del" (time in the past) or
+ * "persist" event and counts once in the dirty counter; a condition (NX/XX/GT/LT) that stops the
+ * change, a missing key or a PERSIST of a key without a TTL reports nothing.
  */
 import type { Argv } from '../protocol/argv.ts';
 import { invalidExpireTime } from '../protocol/errors.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC } from '../server/config-table.ts';
 import type { CommandDef } from './registry.ts';
 import { INT64_MAX, INT64_MIN, argInt64 } from './util.ts';
 import { lookupNoTouch } from './keys.ts';
@@ -122,11 +127,17 @@ function expireGeneric(c: Client, argv: Argv, relative: boolean, seconds: boolea
   }
   if (when <= now) {
     srv.deleteEntry(db, e);
+    srv.dirty++;
+    srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
     c.w.integer(1);
     return;
   }
   db.setExpire(e, when);
+  // Redis replies before it reports this change (a RESP3 subscriber on this connection sees the
+  // reply first), but after reporting the delete above.
   c.w.integer(1);
+  srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'expire');
+  srv.dirty++;
 }
 
 // EXPIRE key seconds [NX | XX | GT | LT]
@@ -196,8 +207,15 @@ function pexpiretimeCommand(c: Client, argv: Argv): void {
 
 // PERSIST key
 function persistCommand(c: Client, argv: Argv): void {
-  const e = c.srv.writeKey(c, argv, 1);
-  c.w.integer(e >= 0 && c.db.persist(e) ? 1 : 0);
+  const srv = c.srv;
+  const e = srv.writeKey(c, argv, 1);
+  if (e < 0 || !c.db.persist(e)) {
+    c.w.integer(0);
+    return;
+  }
+  srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'persist');
+  srv.dirty++;
+  c.w.integer(1);
 }
 
 export const expireCommands: CommandDef[] = [

@@ -14,6 +14,12 @@
  * a field or value over that length (HINCRBY*, hashTypeSet), and after an insert that takes the
  * field count over hash-max-listpack-entries. The thresholds are read per command (CONFIG SET
  * changes them at any time). A hash that becomes empty is deleted.
+ *
+ * Change tracking follows t_hash.c: HSET/HMSET always report "hset" and count one change per
+ * pair given (even when a value did not change), HSETNX only when it set the field, HDEL only when
+ * it removed something ("hdel", then a generic "del" when the hash went away, one change per
+ * field), HINCRBY/HINCRBYFLOAT one change once the new value is stored. Each touches WATCHes on
+ * the key before publishing its event.
  */
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
@@ -30,6 +36,7 @@ import {
   parseInt64, parseLongDouble, type LongDouble,
 } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/config-table.ts';
 import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { addInt64, argInt64, wrongType } from './util.ts';
@@ -336,6 +343,8 @@ function hsetGeneric(c: Client, argv: Argv, name: string): void {
   editor.close(c, argv, 1);
   if (name === 'hset') c.w.integer(created);
   else c.w.ok();
+  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hset');
+  c.srv.dirty += (argv.argc - 2) >>> 1;
 }
 
 // HSET key field value [field value ...]
@@ -363,6 +372,8 @@ function hsetnxCommand(c: Client, argv: Argv): void {
   editor.set(b, argv.off[2], argv.len[2], b, argv.off[3], argv.len[3]);
   editor.close(c, argv, 1);
   c.w.integer(1);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hset');
+  c.srv.dirty++;
 }
 
 // HDEL key field [field ...]
@@ -376,10 +387,10 @@ function hdelCommand(c: Client, argv: Argv): void {
   if (wrongType(c, db, e, OBJ_HASH)) return;
   const b = argv.buf;
   let deleted = 0;
+  let empty = false;
   if (isListpack(db, e)) {
     const view = db.valView(e);
     let lp = view;
-    let empty = false;
     for (let i = 2; i < argv.argc; i++) {
       const p = lpFind(lp, lpFirst(lp), b, argv.off[i], argv.len[i], 1);
       if (p < 0) continue;
@@ -399,9 +410,15 @@ function hdelCommand(c: Client, argv: Argv): void {
       deleted++;
       if (d.size === 0) {
         c.srv.deleteEntry(db, e);
+        empty = true;
         break;
       }
     }
+  }
+  if (deleted !== 0) {
+    c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hdel');
+    if (empty) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, argv.off[1], argv.len[1]);
+    c.srv.dirty += deleted;
   }
   c.w.integer(deleted);
 }
@@ -541,6 +558,8 @@ function hincrbyCommand(c: Client, argv: Argv): void {
   editor.close(c, argv, 1);
   if (typeof result === 'number') c.w.integer(result);
   else c.w.bigInteger(result);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hincrby');
+  c.srv.dirty++;
 }
 
 // HINCRBYFLOAT key field increment
@@ -576,6 +595,8 @@ function hincrbyfloatCommand(c: Client, argv: Argv): void {
   editor.set(b, argv.off[2], argv.len[2], text, 0, text.length);
   editor.close(c, argv, 1);
   c.w.bulk(text, 0, text.length);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hincrbyfloat');
+  c.srv.dirty++;
 }
 
 // ---- HRANDFIELD ----------------------------------------------------------------------------

@@ -12,12 +12,19 @@
  * the same object in its own keyspace's object table, then the old entry is deleted. COPY
  * duplicates: string values are bytes (copied, encoding kept); object values need a deep copy,
  * which each data type registers with registerDuplicator() as it arrives.
+ *
+ * Each write reports what db.c reports, only when something changed: a WATCH touch per changed
+ * key, the generic events "del", "rename_from"/"rename_to", "move_from"/"move_to" (published in
+ * the source and the target database) and "copy_to", and one change in the dirty counter per
+ * deleted key, rename, move or copy. A key that a rename, move or copy creates is announced as
+ * "new" (dbAdd); a key it replaces is not reported deleted.
  */
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_OBJECT, SYNTAX } from '../protocol/errors.ts';
 import { ENC_INT, OBJ_LIST, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
+import { NOTIFY_GENERIC } from '../server/config-table.ts';
 import { globMatch } from '../util/glob.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
@@ -129,20 +136,28 @@ function copyBytes(src: Keyspace, e: number, dst: Keyspace, ne: number): void {
 }
 
 /**
+ * Adds key (b, o, n, hash h) to dst: through the server when given (a new key: "new" event),
+ * else quietly.
+ */
+function addEntry(srv: Server | undefined, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
+  return srv !== undefined ? srv.addKeyBytes(dst, b, o, n, h, vlen, meta) : dst.add(b, o, n, h, vlen, meta);
+}
+
+/**
  * Gives src entry e's value to a new entry for key (b, o, n, hash h) in dst, with the same meta
  * (type, encoding, LRU). Object values are handed over, not copied: the caller must delete e next
  * (which frees e's object slot, not the object). The TTL is not copied. Returns the new id.
  */
-function transferValue(src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
+function transferValue(srv: Server, src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
   const meta = src.meta[e];
   if (!src.holdsObject(e)) {
-    const ne = dst.add(b, o, n, h, src.valLen(e), meta);
+    const ne = srv.addKeyBytes(dst, b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
     return ne;
   }
   const obj = src.getObject(e);
   src.detachObject(e);
-  const ne = dst.add(b, o, n, h, 0, meta & ~0xff); // a string entry until it holds the object
+  const ne = srv.addKeyBytes(dst, b, o, n, h, 0, meta & ~0xff); // a string entry until it holds the object
   dst.setObject(ne, obj);
   dst.meta[ne] = meta;
   return ne;
@@ -165,22 +180,23 @@ export function canDuplicate(type: number): boolean {
  * Adds to dst a copy of src entry e's value under key (b, o, n, hash h), with the LRU field set to
  * `lru` (a copy is a new object). Strings keep their bytes and encoding. Object values go through
  * the type's registered duplicator; a type without one is an internal error (callers check
- * canDuplicate first). The TTL is not copied. Returns the new id.
+ * canDuplicate first). The TTL is not copied. Returns the new id. With `srv`, the key is added
+ * through it (announced as a new key).
  */
 export function duplicateValue(
-  src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number, lru: number,
+  src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number, lru: number, srv?: Server,
 ): number {
   const meta = (src.meta[e] & 0xff) | (lru << 8);
   const type = meta & 15;
   if (!src.holdsObject(e)) {
-    const ne = dst.add(b, o, n, h, src.valLen(e), meta);
+    const ne = addEntry(srv, dst, b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
     return ne;
   }
   const dup = duplicators[type];
   if (dup === undefined) throw new Error(`duplicateValue: no duplicator registered for type ${type}`);
   const copy = dup(src.getObject(e));
-  const ne = dst.add(b, o, n, h, 0, meta & ~0xff);
+  const ne = addEntry(srv, dst, b, o, n, h, 0, meta & ~0xff);
   dst.setObject(ne, copy);
   dst.meta[ne] = meta;
   return ne;
@@ -197,9 +213,11 @@ function delCommand(c: Client, argv: Argv): void {
     const e = srv.lookupQuiet(db, argv.buf, argv.off[i], argv.len[i]);
     if (e >= 0) {
       srv.deleteEntry(db, e);
+      srv.keyChanged(c, argv, i, NOTIFY_GENERIC, 'del');
       deleted++;
     }
   }
+  srv.dirty += deleted;
   c.w.integer(deleted);
 }
 
@@ -260,10 +278,16 @@ function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
     srv.deleteEntry(db, d);
     e = idAfterDelete(db, d, e);
   }
-  const ne = transferValue(db, e, db, argv.buf, argv.off[2], argv.len[2], hd);
+  const b = argv.buf;
+  const ne = transferValue(srv, db, e, db, b, argv.off[2], argv.len[2], hd);
   if (expire >= 0) db.setExpire(ne, expire);
   srv.deleteEntry(db, e);
-  srv.signalKeyReady(db, argv.buf, argv.off[2], argv.len[2]);
+  srv.signalModifiedKey(db, b, argv.off[1], argv.len[1]);
+  srv.signalModifiedKey(db, b, argv.off[2], argv.len[2]);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'rename_from', db, b, argv.off[1], argv.len[1]);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'rename_to', db, b, argv.off[2], argv.len[2]);
+  srv.dirty++;
+  srv.signalKeyReady(db, b, argv.off[2], argv.len[2]);
   if (nx) c.w.integer(1);
   else c.w.ok();
 }
@@ -306,9 +330,14 @@ function moveCommand(c: Client, argv: Argv): void {
     c.w.integer(0);
     return;
   }
-  const ne = transferValue(src, e, dst, b, o, n, srv.lastHash);
+  const ne = transferValue(srv, src, e, dst, b, o, n, srv.lastHash);
   if (expire >= 0) dst.setExpire(ne, expire);
   srv.deleteEntry(src, e);
+  srv.signalModifiedKey(src, b, o, n);
+  srv.signalModifiedKey(dst, b, o, n);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'move_from', src, b, o, n);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'move_to', dst, b, o, n);
+  srv.dirty++;
   srv.signalKeyReady(dst, b, o, n);
   c.w.integer(1);
 }
@@ -366,8 +395,11 @@ function copyCommand(c: Client, argv: Argv): void {
     srv.deleteEntry(dst, d);
     if (dst === src) e = idAfterDelete(src, d, e);
   }
-  const ne = duplicateValue(src, e, dst, b, o, n, hd, srv.lruClock);
+  const ne = duplicateValue(src, e, dst, b, o, n, hd, srv.lruClock, srv);
   if (expire >= 0) dst.setExpire(ne, expire);
+  srv.signalModifiedKey(dst, b, o, n);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'copy_to', dst, b, o, n);
+  srv.dirty++;
   srv.signalKeyReady(dst, b, o, n);
   c.w.integer(1);
 }
@@ -626,7 +658,7 @@ function flushArgs(c: Client, argv: Argv): boolean {
 // FLUSHDB [ASYNC | SYNC]
 function flushdbCommand(c: Client, argv: Argv): void {
   if (!flushArgs(c, argv)) return;
-  c.db.clear(false);
+  c.srv.flushDb(c.db);
   c.w.ok();
 }
 
@@ -648,13 +680,7 @@ function swapdbCommand(c: Client, argv: Argv): void {
     c.w.error(DB_INDEX_OUT_OF_RANGE);
     return;
   }
-  // Contents move, the Keyspace objects stay: clients keep pointing at "database N".
-  if (id1 !== id2) {
-    dbs[id1].swapWith(dbs[id2]);
-    // Clients blocked on keys of either database may now find data there (7.0's swapdb does so).
-    c.srv.blocked.signalAll(id1);
-    c.srv.blocked.signalAll(id2);
-  }
+  c.srv.swapDbs(id1, id2);
   c.w.ok();
 }
 

@@ -23,6 +23,14 @@
  * The blocking commands try to serve themselves first and otherwise park the client with
  * blockForKeys; the server runs the same handler again when a key gets data.
  *
+ * Change tracking follows t_list.c call for call: a write that changed the list breaks WATCHes on
+ * the key (signalModifiedKey), publishes its list event ("lpush", "lpop", "ltrim", ...) and, when
+ * the list emptied and its key went away, a generic "del"; server.dirty grows by the elements
+ * pushed, popped or removed (one per LINSERT/LSET/LMOVE). No-op writes report nothing, except
+ * LTRIM on an existing list, which Redis always reports. A blocked client that is served later
+ * runs its handler again here; 7.0 served it from blocked.c instead, which reports less (see
+ * popped() and lmoveGeneric), so handlers tell the two apart by c.blockState.
+ *
  * Argument checks happen in Redis's order (some commands parse their numbers before looking the
  * key up, others after), because that order decides which error a bad call gets.
  */
@@ -33,6 +41,7 @@ import { lpNew } from '../store/listpack.ts';
 import { QlMatch, Quicklist, QuicklistIter } from '../store/quicklist.ts';
 import { formatInt64 } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/config-table.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { wrongType } from './util.ts';
@@ -107,10 +116,35 @@ function commit(db: Keyspace, e: number, ql: Quicklist): void {
   db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
 }
 
-/** Ends a write to list ql at entry e: deletes the key when the list is empty, else commit(). */
-function finish(c: Client, e: number, ql: Quicklist): void {
-  if (ql.count === 0) c.srv.deleteEntry(c.db, e);
-  else commit(c.db, e, ql);
+/**
+ * Ends a write to list ql at entry e: deletes the key when the list is empty (and returns true),
+ * else commit().
+ */
+function finish(c: Client, e: number, ql: Quicklist): boolean {
+  if (ql.count === 0) {
+    c.srv.deleteEntry(c.db, e);
+    return true;
+  }
+  commit(c.db, e, ql);
+  return false;
+}
+
+/**
+ * Reports `count` elements popped from key argv[k] (listElementsRemoved): the "lpop"/"rpop"
+ * event, "del" when the key went away, the WATCH touch and the dirty count. A blocked BLPOP/BRPOP
+ * being served (`served`) reports only the events: 7.0's serveClientBlockedOnList neither touches
+ * the key again (the push that woke it did) nor counts the pop as a change.
+ */
+function popped(c: Client, argv: Argv, k: number, atHead: boolean, count: number, deleted: boolean, served: boolean): void {
+  const srv = c.srv;
+  const b = argv.buf;
+  const o = argv.off[k];
+  const n = argv.len[k];
+  srv.notifyKeyspaceEvent(NOTIFY_LIST, atHead ? 'lpop' : 'rpop', c.db, b, o, n);
+  if (deleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', c.db, b, o, n);
+  if (served) return;
+  srv.signalModifiedKey(c.db, b, o, n);
+  srv.dirty += count;
 }
 
 /**
@@ -119,22 +153,32 @@ function finish(c: Client, e: number, ql: Quicklist): void {
  * elements. Fill and depth come from the configs in force now: the defaults give a byte-stored
  * list (an empty listpack in the record), anything else a Quicklist object.
  */
-function createList(c: Client, argv: Argv, k: number): number {
+function createList(c: Client, argv: Argv, k: number, overwrite = false): number {
   const db = c.db;
   const cfg = c.srv.config;
   const fill = cfg.num('list-max-listpack-size');
   const compress = cfg.num('list-compress-depth');
   if (fill === PACKED_FILL && compress === PACKED_COMPRESS) {
     const n = EMPTY_LP.length;
-    const e = c.srv.addKey(db, argv, k, listpackRecordLength(argv.len[k], n), LIST_LP);
+    const e = addListKey(c, argv, k, listpackRecordLength(argv.len[k], n), LIST_LP, overwrite);
     db.arena.u8.set(EMPTY_LP, db.valOff(e));
     return e;
   }
   const ql = new Quicklist(fill, compress);
-  const e = c.srv.addKey(db, argv, k, 0, 0);
+  const e = addListKey(c, argv, k, 0, 0, overwrite);
   db.setObject(e, ql);
   db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
   return e;
+}
+
+/**
+ * Adds key argv[k] (Server.addKey): a key that did not exist is announced as "new"; `overwrite`
+ * re-creates the entry of a key just deleted to be replaced (Redis's dbOverwrite), which is not.
+ */
+function addListKey(c: Client, argv: Argv, k: number, vlen: number, meta: number, overwrite: boolean): number {
+  const srv = c.srv;
+  if (!overwrite) return srv.addKey(c.db, argv, k, vlen, meta);
+  return c.db.add(argv.buf, argv.off[k], argv.len[k], srv.lastHash, vlen, meta | (srv.lruClock << 8));
 }
 
 function signalReady(c: Client, argv: Argv, k: number): void {
@@ -224,7 +268,7 @@ function popRangeWithKey(c: Client, argv: Argv, k: number, e: number, ql: Quickl
     replyRange(c, ql, -n, -1, true);
     ql.delRange(-n, n);
   }
-  finish(c, e, ql);
+  popped(c, argv, k, atHead, n, finish(c, e, ql), false);
 }
 
 /** LEFT / RIGHT (getListPositionFromObjectOrReply): 1 head, 0 tail, -1 after a syntax error. */
@@ -277,6 +321,8 @@ function pushGeneric(c: Client, argv: Argv, atHead: boolean, xx: boolean): void 
   c.w.integer(ql.count);
   commit(db, e, ql);
   signalReady(c, argv, 1);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, atHead ? 'lpush' : 'rpush');
+  c.srv.dirty += argv.argc - 2;
 }
 
 // LPUSH key element [element ...]
@@ -334,6 +380,8 @@ function linsertCommand(c: Client, argv: Argv): void {
   c.w.integer(ql.count);
   commit(db, e, ql);
   signalReady(c, argv, 1);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'linsert');
+  c.srv.dirty++;
 }
 
 // ---- read --------------------------------------------------------------------------------------
@@ -488,6 +536,8 @@ function lsetCommand(c: Client, argv: Argv): void {
   if (ql.replaceAtIndex(index, argv.buf, argv.off[3], argv.len[3], iter)) {
     commit(db, e, ql);
     c.w.ok();
+    c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'lset');
+    c.srv.dirty++;
   } else {
     c.w.error(INDEX_OUT_OF_RANGE);
   }
@@ -518,13 +568,14 @@ function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
     return;
   }
   const ql = listOf(db, e);
+  let n = 1;
   if (!hasCount) {
     ql.peek(atHead, iter);
     replyElement(c, iter);
     ql.popDiscard(atHead);
   } else {
     const llen = ql.count;
-    const n = count > llen ? llen : count;
+    n = count > llen ? llen : count;
     if (atHead) {
       replyRange(c, ql, 0, n - 1, false);
       ql.delRange(0, n);
@@ -533,7 +584,7 @@ function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
       ql.delRange(-n, n);
     }
   }
-  finish(c, e, ql);
+  popped(c, argv, 1, atHead, n, finish(c, e, ql), false);
 }
 
 // LPOP key [count]
@@ -576,7 +627,16 @@ function ltrimCommand(c: Client, argv: Argv): void {
   }
   ql.delRange(0, ltrim);
   ql.delRange(-rtrim, rtrim);
-  finish(c, e, ql);
+  const deleted = finish(c, e, ql);
+  // Reported even when nothing was trimmed, as Redis does.
+  const srv = c.srv;
+  const b = argv.buf;
+  const o = argv.off[1];
+  const n = argv.len[1];
+  srv.notifyKeyspaceEvent(NOTIFY_LIST, 'ltrim', db, b, o, n);
+  if (deleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, o, n);
+  srv.signalModifiedKey(db, b, o, n);
+  srv.dirty += ltrim + rtrim;
   c.w.ok();
 }
 
@@ -609,7 +669,12 @@ function lremCommand(c: Client, argv: Argv): void {
     }
   }
   it.release();
-  finish(c, e, ql);
+  if (removed !== 0) {
+    const deleted = finish(c, e, ql);
+    c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'lrem');
+    if (deleted) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
+    c.srv.dirty += removed;
+  }
   c.w.integer(removed);
 }
 
@@ -642,22 +707,35 @@ function lmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean)
   src.peek(fromHead, iter);
   holdElement(iter);
   src.popDiscard(fromHead);
+  let srcDeleted = false;
   if (d === e) {
     // A rotation of one list: push back into the same (opened) list.
     src.push(toHead, moveSrc, 0, moveLen);
     commit(db, e, src);
   } else {
-    const srcEmpty = src.count === 0;
-    if (!srcEmpty) commit(db, e, src);
+    srcDeleted = src.count === 0;
+    if (!srcDeleted) commit(db, e, src);
     const dst = listOf(db, d, wrapB);
     dst.push(toHead, moveSrc, 0, moveLen);
     commit(db, d, dst);
-    if (srcEmpty) {
+    if (srcDeleted) {
       const s = srv.lookupQuiet(db, argv.buf, argv.off[1], argv.len[1]);
       if (s >= 0) srv.deleteEntry(db, s);
     }
   }
   signalReady(c, argv, 2);
+  // Reported as lmoveGenericCommand: the push side first (touch, event), then the pop side. A
+  // served BLMOVE (blocked.c in 7.0) leaves out the source's touch and the dirty count.
+  srv.keyChanged(c, argv, 2, NOTIFY_LIST, toHead ? 'lpush' : 'rpush');
+  const b = argv.buf;
+  const o = argv.off[1];
+  const n = argv.len[1];
+  srv.notifyKeyspaceEvent(NOTIFY_LIST, fromHead ? 'lpop' : 'rpop', db, b, o, n);
+  if (srcDeleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, o, n);
+  if (c.blockState === null) {
+    srv.signalModifiedKey(db, b, o, n);
+    srv.dirty++;
+  }
   c.w.bulk(moveSrc, 0, moveLen);
   moveSrc = moveBuf;
 }
@@ -739,7 +817,7 @@ function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number,
     ql.peek(atHead, iter);
     replyElement(c, iter);
     ql.popDiscard(atHead);
-    finish(c, e, ql);
+    popped(c, argv, k, atHead, 1, finish(c, e, ql), c.blockState !== null);
     return 1;
   }
   return 0;
@@ -833,14 +911,15 @@ export function listElements(db: Keyspace, e: number): Uint8Array[] {
 
 /**
  * Replaces key argv[keyIdx] of c.db with a new list of `elements` (head to tail), or deletes the
- * key when there are none (SORT ... STORE). Any previous value and TTL are dropped.
+ * key when there are none (SORT ... STORE). Any previous value and TTL are dropped. Replacing a
+ * key is an overwrite, not a "new" key; the caller reports the command's own events.
  */
 export function storeList(c: Client, argv: Argv, keyIdx: number, elements: Uint8Array[]): void {
   const db = c.db;
   const e = c.srv.writeKey(c, argv, keyIdx);
   if (e >= 0) c.srv.deleteEntry(db, e);
   if (elements.length === 0) return;
-  const ne = createList(c, argv, keyIdx);
+  const ne = createList(c, argv, keyIdx, e >= 0);
   const ql = listOf(db, ne);
   for (const el of elements) ql.pushTail(el, 0, el.length);
   commit(db, ne, ql);

@@ -11,6 +11,11 @@
  * Entry ids change when any key is deleted, and any lookup may delete an expired key: handlers
  * that look up several keys hold the set objects (which stay valid), and re-find an entry before
  * deleting or replacing it.
+ *
+ * Change tracking mirrors 7.0.15's calls exactly: a command that changed nothing (SREM of absent
+ * members, SADD of present ones, SMOVE of a missing member) signals no WATCH, publishes no event
+ * and adds nothing to the dirty counter; a write that empties a set publishes its own event and
+ * then the generic "del".
  */
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
@@ -26,6 +31,7 @@ import {
 import { globMatch } from '../util/glob.ts';
 import { INT64_MIN, parseInt64, parseLongLong } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_SET } from '../server/config-table.ts';
 import type { Server } from '../server/server.ts';
 import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
@@ -68,14 +74,42 @@ function putSet(db: Keyspace, e: number, s: SetValue): void {
   db.meta[e] = (db.meta[e] & ~0xff) | OBJ_SET | (encodingOf(s) << 4);
 }
 
-/** Adds key argv[i] (absent; h its hash) holding set s. Returns the entry id. */
-function addSetKey(srv: Server, db: Keyspace, argv: Argv, i: number, h: number, s: SetValue): number {
-  const e = srv.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], h, 0, srv.lruClock << 8); // a string until it holds s
+/**
+ * Adds key argv[i] (absent; h its hash) holding set s. Returns the entry id. `replacing` is for a
+ * key whose old value was deleted just before (Redis's dbOverwrite): the key is not born again,
+ * so there is no "new" event.
+ */
+function addSetKey(srv: Server, db: Keyspace, argv: Argv, i: number, h: number, s: SetValue, replacing = false): number {
+  const meta = srv.lruClock << 8; // a string until it holds s
+  const e = replacing
+    ? db.add(argv.buf, argv.off[i], argv.len[i], h, 0, meta)
+    : srv.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], h, 0, meta);
   putSet(db, e, s);
   return e;
 }
 
-/** Entry id of key argv[i] now (no expiry check: it was looked up live in this command). */
+/** The generic "del" event for key argv[i], after a write emptied its set and removed it. */
+function keyDeletedEvent(srv: Server, db: Keyspace, argv: Argv, i: number): void {
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[i], argv.len[i]);
+}
+
+/**
+ * A *STORE command with an empty result removes its destination as dbDelete does: found without
+ * an expiry check (a key past its TTL but still present is deleted with "del", not "expired"),
+ * and only an existing key is signalled, reported and counted as a change.
+ */
+function deleteDestination(c: Client, argv: Argv, k: number): void {
+  const srv = c.srv;
+  const db = c.db;
+  const e = refind(db, argv, k);
+  if (e < 0) return;
+  srv.deleteEntry(db, e);
+  srv.signalModifiedKey(db, argv.buf, argv.off[k], argv.len[k]);
+  keyDeletedEvent(srv, db, argv, k);
+  srv.dirty++;
+}
+
+/** Entry id of key argv[i] now, without an expiry check (a key looked up live in this command, or dbDelete's view). */
 function refind(db: Keyspace, argv: Argv, i: number): number {
   return db.find(argv.buf, argv.off[i], argv.len[i], hashBytes(argv.buf, argv.off[i], argv.len[i]));
 }
@@ -120,7 +154,12 @@ function saddCommand(c: Client, argv: Argv): void {
   let t = s;
   for (let j = 2; j < argv.argc; j++) t = setAdd(t, db.arena, argv.buf, argv.off[j], argv.len[j], max);
   if (t !== s) putSet(db, e, t);
-  c.w.integer(setSize(t) - before);
+  const added = setSize(t) - before;
+  if (added > 0) {
+    srv.keyChanged(c, argv, 1, NOTIFY_SET, 'sadd');
+    srv.dirty += added;
+  }
+  c.w.integer(added);
 }
 
 // SREM key member [member ...]
@@ -135,13 +174,20 @@ function sremCommand(c: Client, argv: Argv): void {
   if (wrongType(c, db, e, OBJ_SET)) return;
   const s = getSet(db, e);
   let deleted = 0;
+  let removed = false;
   for (let j = 2; j < argv.argc; j++) {
     if (!setRemove(s, argv.buf, argv.off[j], argv.len[j])) continue;
     deleted++;
     if (setSize(s) === 0) {
       srv.deleteEntry(db, e);
+      removed = true;
       break;
     }
+  }
+  if (deleted > 0) {
+    srv.keyChanged(c, argv, 1, NOTIFY_SET, 'srem');
+    if (removed) keyDeletedEvent(srv, db, argv, 1);
+    srv.dirty += deleted;
   }
   c.w.integer(deleted);
 }
@@ -173,9 +219,11 @@ function smoveCommand(c: Client, argv: Argv): void {
     c.w.integer(0);
     return;
   }
+  srv.notifyKeyspaceEvent(NOTIFY_SET, 'srem', db, argv.buf, argv.off[1], argv.len[1]);
   if (setSize(src) === 0) {
     srv.deleteEntry(db, es);
     if (ed === db.count) ed = es; // the last entry moved into the hole
+    keyDeletedEvent(srv, db, argv, 1);
   }
   let dst: SetValue;
   if (ed < 0) {
@@ -184,8 +232,16 @@ function smoveCommand(c: Client, argv: Argv): void {
   } else {
     dst = getSet(db, ed);
   }
+  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+  srv.dirty++;
+  // The destination only counts as changed when it did not hold the member yet (7.0.15).
+  const dstSize = setSize(dst);
   const t = setAdd(dst, db.arena, mb, mo, mn, intsetMax(c));
   if (t !== dst) putSet(db, ed, t);
+  if (setSize(t) !== dstSize) {
+    srv.dirty++;
+    srv.keyChanged(c, argv, 2, NOTIFY_SET, 'sadd');
+  }
   c.w.integer(1);
 }
 
@@ -247,9 +303,15 @@ function spopCommand(c: Client, argv: Argv): void {
   if (wrongType(c, db, e, OBJ_SET)) return;
   const s = getSet(db, e);
   const i = randomIndex(s);
+  srv.notifyKeyspaceEvent(NOTIFY_SET, 'spop', db, argv.buf, argv.off[1], argv.len[1]);
   replyMember(c.w, s, i);
   removeAt(s, i);
-  if (setSize(s) === 0) srv.deleteEntry(db, e);
+  if (setSize(s) === 0) {
+    srv.deleteEntry(db, e);
+    keyDeletedEvent(srv, db, argv, 1);
+  }
+  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+  srv.dirty++;
 }
 
 /**
@@ -284,6 +346,8 @@ function spopWithCount(c: Client, argv: Argv): void {
   const s = getSet(db, e);
   const size = setSize(s);
   const w = c.w;
+  srv.notifyKeyspaceEvent(NOTIFY_SET, 'spop', db, argv.buf, argv.off[1], argv.len[1]);
+  srv.dirty += count >= size ? size : count;
 
   if (count >= size) {
     srv.stats.keyspaceHits++; // Redis looks the key up again for the union
@@ -292,6 +356,8 @@ function spopWithCount(c: Client, argv: Argv): void {
     replyAllAsSet(w, all);
     setFree(all);
     srv.deleteEntry(db, e);
+    keyDeletedEvent(srv, db, argv, 1);
+    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
     return;
   }
 
@@ -303,6 +369,7 @@ function spopWithCount(c: Client, argv: Argv): void {
       replyMember(w, s, i);
       removeAt(s, i);
     }
+    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
     return;
   }
 
@@ -318,6 +385,7 @@ function spopWithCount(c: Client, argv: Argv): void {
   for (let i = 0; i < count; i++) replyMember(w, s, i);
   putSet(db, e, kept as SetValue);
   setFree(s);
+  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
 }
 
 // SRANDMEMBER key [count]
@@ -443,23 +511,28 @@ function lookupSets(c: Client, argv: Argv, from: number, n: number): Array<SetVa
 }
 
 /**
- * Stores `result` under key argv[dst] (setKey: replaces any value, drops its TTL) and replies its
- * size; an empty result deletes the destination instead and replies 0.
+ * Stores `result` under key argv[dst] as setKey does (replaces any value, drops its TTL; "new"
+ * only when the key did not exist), replies its size and publishes `event`; an empty result
+ * replies 0 and deletes the destination instead (deleteDestination).
  */
-function storeResult(c: Client, argv: Argv, dst: number, result: SetValue): void {
+function storeResult(c: Client, argv: Argv, dst: number, result: SetValue, event: string): void {
   const srv = c.srv;
   const db = c.db;
-  const e = srv.writeKey(c, argv, dst);
-  const h = srv.lastHash;
   const size = setSize(result);
-  if (e >= 0) srv.deleteEntry(db, e);
   if (size === 0) {
     setFree(result);
     c.w.integer(0);
+    deleteDestination(c, argv, dst);
     return;
   }
-  addSetKey(srv, db, argv, dst, h, result);
+  const e = srv.writeKey(c, argv, dst);
+  const h = srv.lastHash;
+  if (e >= 0) srv.deleteEntry(db, e);
+  addSetKey(srv, db, argv, dst, h, result, e >= 0);
+  srv.signalModifiedKey(db, argv.buf, argv.off[dst], argv.len[dst]);
   c.w.integer(size);
+  srv.notifyKeyspaceEvent(NOTIFY_SET, event, db, argv.buf, argv.off[dst], argv.len[dst]);
+  srv.dirty++;
 }
 
 /**
@@ -475,8 +548,10 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
   if (found === undefined) return;
   const w = c.w;
   if (found.includes(null)) {
-    if (dst >= 0) storeResult(c, argv, dst, new IntSet());
-    else if (cardOnly) w.integer(0);
+    if (dst >= 0) {
+      deleteDestination(c, argv, dst);
+      w.integer(0);
+    } else if (cardOnly) w.integer(0);
     else w.setHeader(0);
     return;
   }
@@ -516,7 +591,7 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
     }
   }
   if (cardOnly) w.integer(card);
-  else if (result !== null) storeResult(c, argv, dst, result);
+  else if (result !== null) storeResult(c, argv, dst, result, 'sinterstore');
   else {
     w.setHeader(idx.length);
     for (let k = 0; k < idx.length; k++) replyMember(w, first, idx.items[k]);
@@ -644,7 +719,7 @@ function sunionDiffGeneric(c: Client, argv: Argv, from: number, dst: number, op:
   if (sets === undefined) return;
   const result = unionOrDiff(sets, op, c.db, intsetMax(c));
   if (dst >= 0) {
-    storeResult(c, argv, dst, result);
+    storeResult(c, argv, dst, result, op === OP_UNION ? 'sunionstore' : 'sdiffstore');
     return;
   }
   replyAllAsSet(c.w, result);

@@ -14,10 +14,17 @@
  *   - a BY value that is missing counts as 0 (numeric) or sorts first (ALPHA);
  *   - a GET pattern `#` is the element itself; a pattern without '*' finds nothing; `->field`
  *     after the '*' reads a hash field; missing values are nil in the reply and "" when stored.
+ *
+ * STORE reports as sort.c does: a non-empty result replaces the destination (WATCH touch, a list
+ * event "sortstore", the dirty counter grows by the number of stored elements); an empty result
+ * deletes the destination if it is there (generic "del", one change) and otherwise reports
+ * nothing. That delete does not check the destination's TTL first, as dbDelete does not.
  */
 import type { Argv } from '../protocol/argv.ts';
 import { NOT_INTEGER, SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
 import { OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET, type Keyspace } from '../store/keyspace.ts';
+import { hashBytes } from '../store/hash.ts';
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/config-table.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
 import { hashFieldValue } from './hashes.ts';
@@ -241,8 +248,28 @@ function sortGenericCommand(c: Client, argv: Argv, readOnly: boolean): void {
     if (gets.length === 0) out.push(it.elem);
     else for (const g of gets) out.push(lookupByPattern(c, g, it.elem) ?? empty);
   }
-  storeList(c, argv, storeIdx, out);
+  storeResult(c, argv, storeIdx, out);
   c.w.integer(out.length);
+}
+
+/** SORT ... STORE: the result list replaces key argv[k], or an empty result deletes it. */
+function storeResult(c: Client, argv: Argv, k: number, out: Uint8Array[]): void {
+  const srv = c.srv;
+  const db = c.db;
+  const b = argv.buf;
+  const o = argv.off[k];
+  const n = argv.len[k];
+  if (out.length > 0) {
+    storeList(c, argv, k, out);
+    srv.keyChanged(c, argv, k, NOTIFY_LIST, 'sortstore');
+    srv.dirty += out.length;
+    return;
+  }
+  const e = db.find(b, o, n, hashBytes(b, o, n));
+  if (e < 0) return;
+  srv.deleteEntry(db, e);
+  srv.keyChanged(c, argv, k, NOTIFY_GENERIC, 'del');
+  srv.dirty++;
 }
 
 function sortCommand(c: Client, argv: Argv): void {

@@ -3,12 +3,20 @@
  * OBJECT ENCODING reports (int / embstr / raw) is kept in the entry's meta and chosen as Redis
  * chooses it: SET-like commands encode like tryObjectEncoding, APPEND and SETRANGE produce raw,
  * INCR-family results are int, INCRBYFLOAT results embstr or raw by length.
+ *
+ * Every write that changes a key touches its WATCHers, publishes its keyspace event and counts
+ * in the dirty counter as t_string.c does: "set" for SET-like writes (plus a generic "expire"
+ * when an expiry comes with it), "setrange", "append", "incrby" for the whole INCR/DECR family,
+ * "incrbyfloat"; GETEX reports "expire", "persist" or "del"; GETDEL "del". A write that changes
+ * nothing (SET NX on an existing key, SETRANGE with an empty value, a failed increment) reports
+ * nothing.
  */
 import type { Argv } from '../protocol/argv.ts';
 import {
   NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime, wrongArity,
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
+import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/config-table.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
 import { formatInt64, int64ByteLength, parseInt64, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
 import type { Client } from '../server/client.ts';
@@ -121,6 +129,8 @@ function setCommand(c: Client, argv: Argv): void {
     const o = argv.off[2];
     const n = argv.len[2];
     storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+    c.srv.dirty++;
     c.w.ok();
     return;
   }
@@ -148,7 +158,12 @@ function setGeneric(c: Client, argv: Argv, flags: number, expireIdx: number, ful
   const o = argv.off[2];
   const n = argv.len[2];
   const ne = storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), (flags & SET_KEEPTTL) !== 0);
-  if (at >= 0) db.setExpire(ne, at);
+  srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  srv.dirty++;
+  if (at >= 0) {
+    db.setExpire(ne, at);
+    srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', db, argv.buf, argv.off[1], argv.len[1]);
+  }
   if ((flags & SET_GET) === 0) c.w.ok();
 }
 
@@ -162,6 +177,8 @@ function setnxCommand(c: Client, argv: Argv): void {
   const o = argv.off[2];
   const n = argv.len[2];
   storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.srv.dirty++;
   c.w.integer(1);
 }
 
@@ -182,7 +199,10 @@ function setWithExpire(c: Client, argv: Argv, unit: number, fullName: string): v
   const o = argv.off[3];
   const n = argv.len[3];
   const ne = storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.srv.dirty++;
   c.db.setExpire(ne, at);
+  c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', c.db, argv.buf, argv.off[1], argv.len[1]);
   c.w.ok();
 }
 
@@ -208,10 +228,21 @@ function getexCommand(c: Client, argv: Argv): void {
   }
   if (wrongType(c, db, e, OBJ_STRING)) return;
   replyValue(c, db, e);
+  const srv = c.srv;
   if (at >= 0) {
-    if (at <= Date.now()) c.srv.deleteEntry(db, e);
-    else db.setExpire(e, at);
-  } else if ((flags & SET_PERSIST) !== 0) db.persist(e);
+    // Only EXAT/PXAT can name a time already past: the key goes, as an explicit delete.
+    if (at <= Date.now()) {
+      srv.deleteEntry(db, e);
+      srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
+    } else {
+      db.setExpire(e, at);
+      srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'expire');
+    }
+    srv.dirty++;
+  } else if ((flags & SET_PERSIST) !== 0 && db.persist(e)) {
+    srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'persist');
+    srv.dirty++;
+  }
 }
 
 // GETDEL key
@@ -220,6 +251,8 @@ function getdelCommand(c: Client, argv: Argv): void {
   const e = c.srv.readKey(c, argv, 1);
   if (!replyGet(c, db, e) || e < 0) return;
   c.srv.deleteEntry(db, e);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
+  c.srv.dirty++;
 }
 
 // GETSET key value
@@ -231,6 +264,8 @@ function getsetCommand(c: Client, argv: Argv): void {
   const o = argv.off[2];
   const n = argv.len[2];
   storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.srv.dirty++;
 }
 
 // MGET key [key ...]
@@ -261,7 +296,9 @@ function msetAll(c: Client, argv: Argv): void {
     const o = argv.off[i + 1];
     const n = argv.len[i + 1];
     storeString(c, argv, i, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
+    c.srv.keyChanged(c, argv, i, NOTIFY_STRING, 'set');
   }
+  c.srv.dirty += (argv.argc - 1) / 2;
 }
 
 // MSETNX key value [key value ...]
@@ -289,6 +326,8 @@ function appendCommand(c: Client, argv: Argv): void {
   if (e < 0) {
     // The new value is the argument object as parsed: embstr or raw, never int.
     storeString(c, argv, 1, -1, argv.buf, o, n, n <= 44 ? ENC_EMBSTR : ENC_RAW, false);
+    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'append');
+    c.srv.dirty++;
     c.w.integer(n);
     return;
   }
@@ -298,6 +337,8 @@ function appendCommand(c: Client, argv: Argv): void {
   const v = db.resizeValue(e, old + n, old);
   db.arena.u8.set(argv.buf.subarray(o, o + n), v + old);
   db.setEncoding(e, ENC_RAW);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'append');
+  c.srv.dirty++;
   c.w.integer(old + n);
 }
 
@@ -368,6 +409,8 @@ function setrangeCommand(c: Client, argv: Argv): void {
     const u8 = db.arena.u8;
     u8.fill(0, v, v + offset);
     u8.set(argv.view(3), v + offset);
+    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'setrange');
+    c.srv.dirty++;
     c.w.integer(offset + n);
     return;
   }
@@ -384,6 +427,8 @@ function setrangeCommand(c: Client, argv: Argv): void {
   if (offset > old) u8.fill(0, v + old, v + offset);
   u8.set(argv.view(3), v + offset);
   db.setEncoding(e, ENC_RAW);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'setrange');
+  c.srv.dirty++;
   c.w.integer(total);
 }
 
@@ -422,6 +467,8 @@ function incrDecr(c: Client, argv: Argv, incr: number | bigint): void {
     return;
   }
   storeInteger(c, argv, e, result);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'incrby');
+  c.srv.dirty++;
   if (typeof result === 'number') c.w.integer(result);
   else c.w.bigInteger(result);
 }
@@ -477,6 +524,8 @@ function incrbyfloatCommand(c: Client, argv: Argv): void {
   const text = formatLongDoubleHuman(value);
   const bytes = Buffer.from(text, 'latin1');
   storeString(c, argv, 1, e, bytes, 0, bytes.length, bytes.length <= 44 ? ENC_EMBSTR : ENC_RAW, true);
+  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'incrbyfloat');
+  c.srv.dirty++;
   c.w.bulk(bytes, 0, bytes.length);
 }
 

@@ -85,6 +85,10 @@ export function wrongType(c: Client, db: Keyspace, e: number, type: number): boo
  * Stores bytes b[o, o+n) as the string value of key argv[k]. `e` is the key's entry (or -1) from a
  * lookup just made. Overwrites a value of any type; drops the TTL unless keepTtl.
  * Returns the entry id.
+ *
+ * Only a key that did not exist is announced as "new": replacing a value of another type is an
+ * overwrite (Redis's dbOverwrite), even though the entry is re-created here. The caller reports
+ * the command's own event (WATCH touch, "set" ...).
  */
 export function storeString(
   c: Client, argv: Argv, k: number, e: number, b: Uint8Array, o: number, n: number, enc: number, keepTtl: boolean,
@@ -93,26 +97,26 @@ export function storeString(
   if (e >= 0 && (db.meta[e] & 15) !== OBJ_STRING) {
     const ttl = db.getExpire(e);
     db.delete(e);
-    e = -1;
-    if (keepTtl && ttl >= 0) {
-      const ne = addString(c, argv, k, b, o, n, enc);
-      db.setExpire(ne, ttl);
-      return ne;
-    }
+    const ne = addString(c, argv, k, b, o, n, enc, false);
+    if (keepTtl && ttl >= 0) db.setExpire(ne, ttl);
+    return ne;
   }
-  if (e < 0) return addString(c, argv, k, b, o, n, enc);
+  if (e < 0) return addString(c, argv, k, b, o, n, enc, true);
   db.setValue(e, b, o, n);
   db.meta[e] = (db.meta[e] & ~0xff) | OBJ_STRING | (enc << 4);
   if (!keepTtl && db.expi[e] >= 0) db.persist(e);
   return e;
 }
 
-function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n: number, enc: number): number {
+/** Adds key argv[k] with a string value; `isNew`: announce it as a new key (not an overwrite). */
+function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n: number, enc: number, isNew: boolean): number {
   const db = c.db;
   const kb = argv.buf;
   const ko = argv.off[k];
   const kn = argv.len[k];
-  const e = c.srv.addKeyBytes(db, kb, ko, kn, hashBytes(kb, ko, kn), n, OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8));
+  const meta = OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8);
+  const h = hashBytes(kb, ko, kn);
+  const e = isNew ? c.srv.addKeyBytes(db, kb, ko, kn, h, n, meta) : db.add(kb, ko, kn, h, n, meta);
   const v = db.valOff(e);
   const u8 = db.arena.u8;
   if (n < 64) for (let i = 0; i < n; i++) u8[v + i] = b[o + i];

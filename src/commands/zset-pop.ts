@@ -21,6 +21,7 @@ import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_INTEGER, SYNTAX } from '../protocol/errors.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/config-table.ts';
 import { OBJ_ZSET } from '../store/keyspace.ts';
 import { lpDeleteRange } from '../store/listpack.ts';
 import type { Skiplist } from '../store/skiplist.ts';
@@ -91,10 +92,20 @@ function genericZpop(
     w.bulk(b, o, len2);
     replyScore(c, s);
   });
+  // Redis pops one at a time: one change per member, the event once, "del" if the set is gone.
+  const srv = c.srv;
+  const kb = argv.buf;
+  const ko = argv.off[k];
+  const kn = argv.len[k];
+  srv.dirty += take;
+  srv.notifyKeyspaceEvent(NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', db, kb, ko, kn);
   if (take === len) {
-    c.srv.deleteEntry(db, e);
+    srv.deleteEntry(db, e);
+    srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, kb, ko, kn);
+    srv.signalModifiedKey(db, kb, ko, kn);
     return;
   }
+  srv.signalModifiedKey(db, kb, ko, kn);
   if (isListpack(db, e)) {
     const view = db.valView(e);
     commitListpack(db, e, view, lpDeleteRange(view, max ? 2 * (len - take) : 0, 2 * take));

@@ -32,7 +32,7 @@ import { parseDouble } from '../util/numbers.ts';
 import type { CommandDef } from './registry.ts';
 import { argLong } from './util.ts';
 import {
-  deleteStoreKey, fitsListpack, isListpack, listpackFromSkiplist, replyScore, skiplistOf, storeZset, zsetLimits, type ElemVisit,
+  storeEmpty, fitsListpack, isListpack, listpackFromSkiplist, replyScore, skiplistOf, storeZset, zsetLimits, type ElemVisit,
 } from './zset-type.ts';
 
 const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
@@ -227,8 +227,7 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
   for (const s of src) total += s.len;
   if (total === 0 || (op !== OP_UNION && src[0].len === 0)) {
     if (dstIdx >= 0) {
-      deleteStoreKey(c, argv, dstIdx);
-      c.w.integer(0);
+      storeEmpty(c, argv, dstIdx);
     } else {
       c.w.arrayHeader(0);
     }
@@ -278,17 +277,17 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
 
   if (dstIdx >= 0) {
     const size = acc.size;
+    const event = op === OP_UNION ? 'zunionstore' : op === OP_INTER ? 'zinterstore' : 'zdiffstore';
     if (size === 0) {
       acc.free();
-      deleteStoreKey(c, argv, dstIdx);
+      storeEmpty(c, argv, dstIdx);
     } else if (fitsListpack(size, maxLen, zsetLimits(c))) {
       const lp = listpackFromSkiplist(acc);
       acc.free();
-      storeZset(c, argv, dstIdx, lp, null);
+      storeZset(c, argv, dstIdx, lp, null, size, event);
     } else {
-      storeZset(c, argv, dstIdx, null, acc);
+      storeZset(c, argv, dstIdx, null, acc, size, event);
     }
-    c.w.integer(size);
     return;
   }
   const w = c.w;

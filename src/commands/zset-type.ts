@@ -18,6 +18,7 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/config-table.ts';
 import { hashBytes } from '../store/hash.ts';
 import { ENC_LISTPACK, ENC_SKIPLIST, OBJ_STRING, OBJ_ZSET, type Keyspace } from '../store/keyspace.ts';
 import { LP_HDR_SIZE, lpBytes, lpNew } from '../store/listpack.ts';
@@ -492,44 +493,71 @@ export function fitsListpack(count: number, maxLen: number, lim: ZsetLimits): bo
 }
 
 /**
- * Replaces key argv[k] (whatever it held, TTL dropped) with a new sorted set: listpack bytes `lp`
- * or skiplist `sl` (exactly one non-null). Wakes clients blocked on the key.
+ * Replaces key argv[k] (whatever it held, TTL dropped) with a new sorted set of `count` members:
+ * listpack bytes `lp` or skiplist `sl` (exactly one non-null). Then, as the *STORE commands end
+ * in 7.0 (setKey, reply, event, dirty++): the key is signalled (and is "new" only when it did not
+ * exist: an overwrite is not a birth), the count is replied, `event` is published and one change
+ * is counted. Wakes clients blocked on the key.
  */
-export function storeZset(c: Client, argv: Argv, k: number, lp: Uint8Array | null, sl: Skiplist | null): void {
+export function storeZset(c: Client, argv: Argv, k: number, lp: Uint8Array | null, sl: Skiplist | null, count: number, event: string): void {
   const db = c.db;
   const srv = c.srv;
+  const b = argv.buf;
+  const o = argv.off[k];
+  const n = argv.len[k];
   const old = srv.writeKey(c, argv, k);
+  const h = srv.lastHash;
   if (old >= 0) srv.deleteEntry(db, old);
+  const lru = srv.lruClock << 8;
   if (lp !== null) {
-    const n = lpBytes(lp);
-    const e = srv.addKey(db, argv, k, n, OBJ_ZSET | (ENC_LISTPACK << 4));
-    db.arena.u8.set(lp.subarray(0, n), db.valOff(e));
+    const bytes = lpBytes(lp);
+    const meta = OBJ_ZSET | (ENC_LISTPACK << 4) | lru;
+    const e = old >= 0 ? db.add(b, o, n, h, bytes, meta) : srv.addKeyBytes(db, b, o, n, h, bytes, meta);
+    db.arena.u8.set(lp.subarray(0, bytes), db.valOff(e));
   } else {
-    const e = srv.addKey(db, argv, k, 0, OBJ_STRING);
+    const e = old >= 0 ? db.add(b, o, n, h, 0, OBJ_STRING | lru) : srv.addKeyBytes(db, b, o, n, h, 0, OBJ_STRING | lru);
     db.setObject(e, sl);
     db.meta[e] = (db.meta[e] & ~0xff) | OBJ_ZSET | (ENC_SKIPLIST << 4);
   }
-  srv.signalKeyReady(db, argv.buf, argv.off[k], argv.len[k]);
-}
-
-/** Deletes key argv[k] if it exists (a STORE command with an empty result). */
-export function deleteStoreKey(c: Client, argv: Argv, k: number): void {
-  const e = c.srv.writeKey(c, argv, k);
-  if (e >= 0) c.srv.deleteEntry(c.db, e);
+  srv.signalModifiedKey(db, b, o, n);
+  c.w.integer(count);
+  srv.notifyKeyspaceEvent(NOTIFY_ZSET, event, db, b, o, n);
+  srv.dirty++;
+  srv.signalKeyReady(db, b, o, n);
 }
 
 /**
- * Stores the collected elements as key argv[k] (deleting it when there are none); `descending`
- * when they were collected from the highest down, `sizeKnown` when the count was known before
- * collecting (a rank range). Returns the member count.
+ * A STORE command with an empty result: replies 0, then removes the destination as dbDelete
+ * does: found without an expiry check (a key past its TTL but still present goes with "del", not
+ * "expired"); only an existing key is signalled, reported and counted as a change.
+ */
+export function storeEmpty(c: Client, argv: Argv, k: number): void {
+  c.w.integer(0);
+  const db = c.db;
+  const srv = c.srv;
+  const b = argv.buf;
+  const o = argv.off[k];
+  const n = argv.len[k];
+  const e = db.find(b, o, n, hashBytes(b, o, n));
+  if (e < 0) return;
+  srv.deleteEntry(db, e);
+  srv.signalModifiedKey(db, b, o, n);
+  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, o, n);
+  srv.dirty++;
+}
+
+/**
+ * Stores the collected elements as key argv[k] (deleting it when there are none) and replies the
+ * member count (ZRANGESTORE; event "zrangestore"); `descending` when they were collected from the
+ * highest down, `sizeKnown` when the count was known before collecting (a rank range).
  */
 export function storeCollected(
   c: Client, argv: Argv, k: number, col: ZsetCollector, descending: boolean, sizeKnown: boolean, lim: ZsetLimits,
-): number {
+): void {
   const n = col.count;
   if (n === 0) {
-    deleteStoreKey(c, argv, k);
-    return 0;
+    storeEmpty(c, argv, k);
+    return;
   }
   const bytes = col.bytes;
   if (fitsListpack(n, col.maxLen, lim)) {
@@ -538,8 +566,8 @@ export function storeCollected(
       const i = descending ? n - 1 - j : j;
       lp = zzlInsertAt(lp, -1, bytes, col.offs[i], col.lens[i], col.scores[i]);
     }
-    storeZset(c, argv, k, lp, null);
-    return n;
+    storeZset(c, argv, k, lp, null, n, 'zrangestore');
+    return;
   }
   // Redis (zrangeResultBeginStore) creates the destination as a skiplist when the result size is
   // known up front (a rank range) and above the entry limit; otherwise as a listpack, to which it
@@ -559,6 +587,5 @@ export function storeCollected(
     const s = col.scores[i];
     sl.insert(bytes, col.offs[i], col.lens[i], i < convertAt && s === 0 ? 0 : s);
   }
-  storeZset(c, argv, k, null, sl);
-  return n;
+  storeZset(c, argv, k, null, sl, n, 'zrangestore');
 }

@@ -9,6 +9,10 @@
  * score before it looks the key up (so a bad score on a string key is a float error, not
  * WRONGTYPE); the range commands parse their options and bounds before the lookup.
  *
+ * Change tracking mirrors 7.0.15: only a command that changed something signals WATCH, publishes
+ * its event ("zadd"/"zincr", "zrem", "zremrangebyrank"..., "zrangestore", and "del" after it when
+ * the key was emptied) and adds what it changed to the dirty counter.
+ *
  * Scores are replied as Redis 7.0 formats doubles (%.17g, inf, -inf): a bulk string in RESP2, a
  * double in RESP3. In RESP3, WITHSCORES results are arrays of [member, score] pairs, as 7.0 sends
  * them.
@@ -16,6 +20,7 @@
 import type { Argv } from '../protocol/argv.ts';
 import { SYNTAX } from '../protocol/errors.ts';
 import type { Client } from '../server/client.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/config-table.ts';
 import { OBJ_ZSET, type Keyspace } from '../store/keyspace.ts';
 import { parseLexRange, type LexRange, type ScoreRange } from '../store/skiplist.ts';
 import { zzlDeleteRangeByLex, zzlDeleteRangeByRank, zzlDeleteRangeByScore, zzlDeleted, zzlPairSize } from '../store/zset-listpack.ts';
@@ -25,7 +30,7 @@ import type { CommandDef } from './registry.ts';
 import { argLong, wrongType } from './util.ts';
 import {
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX, ZsetCollector,
-  commitListpack, createZsetKey, deleteStoreKey, isListpack, parseScoreRange, replyScore, skiplistOf, storeCollected,
+  commitListpack, createZsetKey, storeEmpty, isListpack, parseScoreRange, replyScore, skiplistOf, storeCollected,
   zaddNewScore, zsetAdd, zsetCountByLex, zsetCountByScore, zsetCountLexWindow, zsetCountScoreWindow, zsetDel, zsetLength,
   zsetLimits, zsetRangeByLex, zsetRangeByRank, zsetRangeByScore, zsetRank, zsetScore, type ElemVisit,
 } from './zset-type.ts';
@@ -146,6 +151,7 @@ function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
     const r = zsetAdd(db, e, scores[j], argv.buf, argv.off[m], argv.len[m], flags, lim);
     if ((r & ZADD_OUT_NAN) !== 0) {
       c.w.error(SCORE_NAN);
+      zaddChanged(c, argv, added, updated, incr);
       return;
     }
     if ((r & ZADD_OUT_ADDED) !== 0) added++;
@@ -153,13 +159,20 @@ function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
     if ((r & ZADD_OUT_NOP) === 0) processed++;
     score = zaddNewScore;
   }
+  c.srv.dirty += added + updated;
   if (incr) {
     if (processed > 0) replyScore(c, score);
     else c.w.nullBulk();
   } else {
     c.w.integer(ch ? added + updated : added);
   }
+  zaddChanged(c, argv, added, updated, incr);
   if (added > 0) c.srv.signalKeyReady(db, argv.buf, argv.off[1], argv.len[1]);
+}
+
+/** ZADD's epilogue (its cleanup label): WATCH and the event when any member was added or updated. */
+function zaddChanged(c: Client, argv: Argv, added: number, updated: number, incr: boolean): void {
+  if (added + updated > 0) c.srv.keyChanged(c, argv, 1, NOTIFY_ZSET, incr ? 'zincr' : 'zadd');
 }
 
 // ---- ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ------------------------------------------------
@@ -174,12 +187,21 @@ function zremCommand(c: Client, argv: Argv): void {
   }
   if (wrongType(c, db, e, OBJ_ZSET)) return;
   let deleted = 0;
+  let removed = false;
   for (let j = 2; j < argv.argc; j++) {
     if (zsetDel(db, e, argv.buf, argv.off[j], argv.len[j])) deleted++;
     if (zsetLength(db, e) === 0) {
       c.srv.deleteEntry(db, e);
+      removed = true;
       break;
     }
+  }
+  if (deleted > 0) {
+    const srv = c.srv;
+    srv.notifyKeyspaceEvent(NOTIFY_ZSET, 'zrem', db, argv.buf, argv.off[1], argv.len[1]);
+    if (removed) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
+    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+    srv.dirty += deleted;
   }
   c.w.integer(deleted);
 }
@@ -395,8 +417,7 @@ function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: num
   const e = c.srv.readKey(c, argv, srcIdx);
   if (e < 0) {
     if (store) {
-      deleteStoreKey(c, argv, dstIdx);
-      c.w.integer(0);
+      storeEmpty(c, argv, dstIdx);
     } else {
       c.w.arrayHeader(0);
     }
@@ -425,7 +446,7 @@ function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: num
     zsetRangeByLex(db, e, r, reverse, offset, limit, visit);
   }
   emitClient = null;
-  if (store) c.w.integer(storeCollected(c, argv, dstIdx, collector, reverse, by === BY_RANK, zsetLimits(c)));
+  if (store) storeCollected(c, argv, dstIdx, collector, reverse, by === BY_RANK, zsetLimits(c));
 }
 
 // ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
@@ -521,7 +542,13 @@ function zremrangeGenericCommand(c: Client, argv: Argv, by: number): void {
     if (end >= len) end = len - 1;
   }
   const deleted = deleteRange(db, e, by, start, end, lex);
-  if (zsetLength(db, e) === 0) c.srv.deleteEntry(db, e);
+  const removed = zsetLength(db, e) === 0;
+  if (removed) c.srv.deleteEntry(db, e);
+  if (deleted > 0) {
+    c.srv.keyChanged(c, argv, 1, NOTIFY_ZSET, by === BY_RANK ? 'zremrangebyrank' : by === BY_SCORE ? 'zremrangebyscore' : 'zremrangebylex');
+    if (removed) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
+    c.srv.dirty += deleted;
+  }
   c.w.integer(deleted);
 }
 

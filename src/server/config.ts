@@ -773,15 +773,24 @@ export class Config implements ConfigView {
     if (invalid) return fail();
 
     const set = entries as ConfigEntry[];
-    const old = set.map((e) => this.render(e.row));
+    // The stored values themselves, not their text: a rendering may hide part of a value
+    // (notify-keyspace-events shows "KEAn" as "AKE").
+    const values = this.values as { [name: string]: unknown };
+    const old = set.map((e): [unknown, string] => [values[e.row.name], this.render(e.row)]);
     const restore = (count: number): void => {
-      for (let i = 0; i < count; i++) this.assign(set[i].row, this.setArgs(set[i].row, old[i]));
+      for (let i = 0; i < count; i++) {
+        const row = set[i].row;
+        // `dir` acts as it is parsed (chdir): undo it the same way.
+        if (row.kind === 'dir') this.assign(row, [old[i][1]]);
+        else this.store(row, old[i][0], old[i][1]);
+      }
     };
     // Distinct hooks in first-registration order, with the entry that brought each in.
     const hooks: Array<[ConfigHook, ConfigEntry]> = [];
     for (let i = 0; i < set.length; i++) {
       const row = set[i].row;
       const before = this.render(row);
+      const beforeValue = values[row.name];
       const err = this.assign(row, this.setArgs(row, pairs[i][1]));
       if (err !== null) {
         restore(i + 1);
@@ -792,7 +801,7 @@ export class Config implements ConfigView {
       if (row.setMin !== undefined && (this.values as { [n: string]: unknown })[row.name] as number < row.setMin) {
         this.store(row, row.setMin, String(row.setMin));
       }
-      if (this.render(row) === before) continue;
+      if (this.render(row) === before && values[row.name] === beforeValue) continue;
       for (const fn of this.hooks.get(row.name) ?? []) {
         if (!hooks.some(([f]) => f === fn)) hooks.push([fn, set[i]]);
       }

@@ -923,14 +923,47 @@ export class Server {
 
   // ---- whole-keyspace operations -------------------------------------------------------------
 
+  /**
+   * FLUSHALL: every database emptied; watchers of existing keys lose; dirty += keys. (With save
+   * points configured 7.0 also saves an RDB, which zeroes dirty: persistence is not built yet.)
+   */
   flushAll(): number {
     let removed = 0;
     for (const db of this.dbs) {
+      this.watches.touchAll(db, null);
       removed += db.count;
       db.clear(true);
     }
     this.arena.clear();
+    this.dirty += removed;
     return removed;
+  }
+
+  /** FLUSHDB: one database emptied; watchers of its existing keys lose; dirty += keys. */
+  flushDb(db: Keyspace): number {
+    this.watches.touchAll(db, null);
+    const removed = db.count;
+    db.clear(false);
+    this.dirty += removed;
+    return removed;
+  }
+
+  /**
+   * SWAPDB: the contents of two databases trade places (the Keyspace objects stay, so clients
+   * keep pointing at "database N"). Watchers of keys present on either side lose, clients blocked
+   * on either database look again, and dirty counts one change even for a database with itself.
+   */
+  swapDbs(id1: number, id2: number): void {
+    if (id1 !== id2) {
+      const a = this.dbs[id1];
+      const b = this.dbs[id2];
+      this.watches.touchAll(a, b);
+      this.watches.touchAll(b, a);
+      a.swapWith(b);
+      this.blocked.signalAll(id1);
+      this.blocked.signalAll(id2);
+    }
+    this.dirty++;
   }
 
   // ---- shutdown ------------------------------------------------------------------------------
