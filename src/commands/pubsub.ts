@@ -10,6 +10,8 @@ import { globMatchBytes } from '../util/glob.ts';
 import type { CommandDef } from './registry.ts';
 import { replyHelp, subcommandSyntaxError } from './server-admin.ts';
 
+const SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+
 function subscribeTo(c: Client, argv: Argv, kind: SubKind): void {
   for (let i = 1; i < argv.argc; i++) c.srv.pubsub.subscribe(c, kind, latin1(argv.buf, argv.off[i], argv.len[i]));
 }
@@ -32,6 +34,12 @@ function psubscribeCommand(c: Client, argv: Argv): void {
 
 // SSUBSCRIBE shardchannel [shardchannel ...]
 function ssubscribeCommand(c: Client, argv: Argv): void {
+  // 7.0 refuses SSUBSCRIBE to clients that may not block (CLIENT_DENY_BLOCKING), and unlike
+  // (P)SUBSCRIBE it makes no exception for EXEC, the one such context here.
+  if (c.inExec) {
+    c.w.error(SSUBSCRIBE_DENY_BLOCKING);
+    return;
+  }
   subscribeTo(c, argv, 'shard');
 }
 

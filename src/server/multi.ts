@@ -15,6 +15,7 @@ import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { hashBytes } from '../store/hash.ts';
+import { readU32 } from '../io-threads/frames.ts';
 
 /** A client's open transaction. */
 export class MultiState {
@@ -23,8 +24,16 @@ export class MultiState {
   flags = 0;
   /** A queued command was rejected: EXEC replies EXECABORT. */
   aborted = false;
-  /** Bytes queued (CLIENT LIST multi-mem). */
+  /** CLIENT LIST multi-mem: as Redis 7.0 counts it, the argument bytes plus a pointer per argument. */
   bytes = 0;
+
+  /** Keeps a queued command (its frames.ts encoding) and the command's flags. */
+  add(frame: Uint8Array, flags: number): void {
+    this.commands.push(frame);
+    this.flags |= flags;
+    // The frame is argc, a length per argument, then the bytes: 4 + 4 * argc + argument bytes.
+    this.bytes += frame.length - 4 + 4 * readU32(frame, 0);
+  }
 }
 
 export class WatchedKey {

@@ -9,8 +9,13 @@
  * when a RESP3 subscriber is met. The frame goes to each subscriber through Server.push, which
  * appends it to the running client's replies (a client publishing to itself sees the message
  * before PUBLISH's reply, as in 7.0) or hands it straight to the socket or the client's I/O worker.
+ *
+ * Messages and (un)subscribe confirmations are "pushes" in 7.0 (CLIENT_PUSHING): they reach a
+ * client even under CLIENT REPLY OFF/SKIP, which silence only ordinary replies. A confirmation is
+ * therefore written as an ordinary reply only while replies are on, and otherwise handed to
+ * Server.push like a message.
  */
-import type { Client } from './client.ts';
+import { REPLY_ON, type Client } from './client.ts';
 import type { Server } from './server.ts';
 import { globMatchBytes } from '../util/glob.ts';
 
@@ -122,6 +127,10 @@ export class PubSub {
 
   /** [kind, name, count] as a push (RESP3) or an array (RESP2). */
   private confirm(c: Client, kind: string, name: string | null, count: number): void {
+    if (c.replyMode !== REPLY_ON) {
+      this.srv.push(c, confirmationFrame(c.resp, kind, name, count));
+      return;
+    }
     const w = c.w;
     w.pushHeader(3);
     w.bulkString(kind);
@@ -185,6 +194,15 @@ class Frame {
     }
     return this.v3;
   }
+}
+
+/** A confirmation encoded on its own (the CLIENT REPLY OFF/SKIP path of confirm). */
+function confirmationFrame(resp: number, kind: string, name: string | null, count: number): Buffer {
+  const nameBytes = name === null ? null : Buffer.from(name, 'latin1');
+  const nul = resp === 2 ? '$-1\r\n' : '_\r\n';
+  const head = Buffer.from(`${resp === 2 ? '*' : '>'}3\r\n$${kind.length}\r\n${kind}\r\n`, 'latin1');
+  const nameField = nameBytes === null ? Buffer.from(nul, 'latin1') : Buffer.concat([Buffer.from(`$${nameBytes.length}\r\n`, 'latin1'), nameBytes, Buffer.from('\r\n')]);
+  return Buffer.concat([head, nameField, Buffer.from(`:${count}\r\n`, 'latin1')]);
 }
 
 function bulkSize(n: number): number {

@@ -61,6 +61,8 @@ export class Server {
   notifyFlags = 0;
   /** The client whose replies the writer is collecting (between beginBatch and flush), or null. */
   private writing: Client | null = null;
+  /** Pushes to the running client while its replies are off: written after afterCommand's cut. */
+  private keptPushes: Uint8Array[] = [];
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
   readonly configFile: string;
@@ -264,9 +266,11 @@ export class Server {
    * written to c's socket or I/O worker at once.
    */
   push(c: Client, frame: Uint8Array): void {
-    if (c.closed || c.replyMode !== REPLY_ON) return;
+    if (c.closed) return;
     if (c === this.writing) {
-      this.writer.raw(frame);
+      // CLIENT REPLY OFF/SKIP drops this command's replies in afterCommand, but not pushes.
+      if (c.replyMode !== REPLY_ON) this.keptPushes.push(frame);
+      else this.writer.raw(frame);
       return;
     }
     if (c.sock !== null) c.sock.write(frame);
@@ -748,9 +752,7 @@ export class Server {
     if (!m.aborted && !c.dirtyCas) {
       const copy = new Uint8Array(commandSize(argv));
       encodeCommand(copy, 0, argv);
-      m.commands.push(copy);
-      m.flags |= cmd.flags;
-      m.bytes += copy.length;
+      m.add(copy, cmd.flags);
     }
     this.writer.simple('QUEUED');
   }
@@ -790,6 +792,8 @@ export class Server {
       this.call(c, cmd, argv);
     }
     c.inExec = false;
+    // Errors of the queued commands are theirs: EXEC itself did not fail (commandstats).
+    w.errored = false;
     c.lastCmd = 'exec';
     c.dirtyCas = false;
   }
@@ -800,6 +804,10 @@ export class Server {
       else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
       const w = this.writer;
       if (w.pending > mark) w.pos = w.mark + mark;
+    }
+    if (this.keptPushes.length > 0) {
+      for (const f of this.keptPushes) this.writer.raw(f);
+      this.keptPushes = [];
     }
     return !c.closeAfterReply;
   }
