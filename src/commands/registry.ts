@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from '../protocol/argv.ts';
 import type { Client } from '../server/client.ts';
+import type { LatencyHistogram } from '../server/info.ts';
 
 export type Handler = (c: Client, argv: Argv) => void;
 
@@ -98,6 +99,8 @@ export class Command {
   usec = 0;
   rejected = 0;
   failed = 0;
+  /** INFO latencystats histogram, created on the first call with latency-tracking on. */
+  latency: LatencyHistogram | null = null;
 
   constructor(def: CommandDef, meta: CommandMeta, parent: Command | null) {
     this.name = def.name.toLowerCase();

@@ -3,7 +3,8 @@
  *
  * A ring frame carries a 32-bit tag (src/io-threads/ring.ts). Tag = client id for the two hot
  * messages, so they need no header of their own:
- *   worker -> main, tag id:  a COMMAND: u32 argc, argc x u32 length, then the argument bytes
+ *   worker -> main, tag id:  a COMMAND: u32 argc (bit 31: the key hash is set), u32 key hash,
+ *                            argc x u32 length, then the argument bytes
  *   main -> worker, tag id:  REPLY bytes, to be written to that client's socket
  * Tag 0 carries control messages, payload `u8 kind, u32 client id, rest`:
  *   worker -> main: CLOSED (socket gone), PROTOCOL_ERROR (message text: reply, then close),
@@ -11,9 +12,13 @@
  *   main -> worker: CLOSE (close after what was sent), AUTH (u8: client is authenticated)
  *
  * A COMMAND is decoded in place: the main thread points an Argv at the ring's bytes, so a
- * command's arguments are copied once, from the socket read buffer into the ring.
+ * command's arguments are copied once, from the socket read buffer into the ring. Workers also
+ * hash argument 1 (the first key of most commands) with the main thread's seed, taking that work
+ * off the main thread's lookup (Server.readKey/writeKey use it); copies made on the main thread
+ * (MULTI queues, blocked and paused commands) leave it unset.
  */
 import type { Argv } from '../protocol/argv.ts';
+import { hashBytes } from '../store/hash.ts';
 
 export const CONTROL_TAG = 0;
 export const C_CLOSED = 1;
@@ -35,16 +40,24 @@ export function readU32(b: Uint8Array, o: number): number {
 
 /** Bytes a COMMAND payload for argv needs. */
 export function commandSize(argv: Argv): number {
-  let n = 4 + 4 * argv.argc;
+  let n = 8 + 4 * argv.argc;
   for (let i = 0; i < argv.argc; i++) n += argv.len[i];
   return n;
 }
 
-/** Encodes argv as a COMMAND payload at dst[o]; returns the end offset. */
-export function encodeCommand(dst: Uint8Array, o: number, argv: Argv): number {
+const KEY_HASHED = 0x80000000;
+
+/** Encodes argv as a COMMAND payload at dst[o], with argument 1's hash when `hashKey`; returns the end offset. */
+export function encodeCommand(dst: Uint8Array, o: number, argv: Argv, hashKey = false): number {
   const argc = argv.argc;
-  writeU32(dst, o, argc);
-  let lp = o + 4;
+  if (hashKey && argc >= 2) {
+    writeU32(dst, o, (argc | KEY_HASHED) >>> 0);
+    writeU32(dst, o + 4, hashBytes(argv.buf, argv.off[1], argv.len[1]));
+  } else {
+    writeU32(dst, o, argc);
+    writeU32(dst, o + 4, 0);
+  }
+  let lp = o + 8;
   let p = lp + 4 * argc;
   const src = argv.buf;
   for (let i = 0; i < argc; i++) {
@@ -61,9 +74,12 @@ export function encodeCommand(dst: Uint8Array, o: number, argv: Argv): number {
 
 /** Points argv at the COMMAND payload at src[o] (no copy; valid while the frame is). */
 export function decodeCommand(src: Uint8Array, o: number, argv: Argv): void {
-  const argc = readU32(src, o);
+  const word = readU32(src, o);
+  const argc = word & ~KEY_HASHED;
+  argv.keyHashed = word >= KEY_HASHED;
+  argv.keyHash = readU32(src, o + 4);
   argv.ensure(argc);
-  let lp = o + 4;
+  let lp = o + 8;
   let p = lp + 4 * argc;
   for (let i = 0; i < argc; i++) {
     const n = readU32(src, lp);

@@ -20,9 +20,10 @@ import {
   CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand, readU32,
 } from './frames.ts';
 import {
-  STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, clockUs,
+  STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, clockUs,
   type WorkerInit,
 } from './protocol.ts';
+import { hashSeed } from '../store/hash.ts';
 import { FRAME_WHOLE, MessageAssembler, RingConsumer, RingOutbox, RingProducer, createRing } from './ring.ts';
 
 const RING_BYTES = 1 << 20;
@@ -42,10 +43,17 @@ export class WorkerLink {
   constructor(index: number, worker: Worker, commands: SharedArrayBuffer, replies: SharedArrayBuffer, stats: SharedArrayBuffer) {
     this.index = index;
     this.worker = worker;
-    this.commands = new RingConsumer(commands, () => worker.postMessage(KICK_SPACE));
-    this.replies = new RingProducer(replies, () => worker.postMessage(KICK_DATA));
-    this.outbox = new RingOutbox(this.replies);
     this.stats = new Float64Array(stats);
+    const st = this.stats;
+    this.commands = new RingConsumer(commands, () => {
+      st[W_WAKEUPS_FROM_MAIN]++;
+      worker.postMessage(KICK_SPACE);
+    });
+    this.replies = new RingProducer(replies, () => {
+      st[W_WAKEUPS_FROM_MAIN]++;
+      worker.postMessage(KICK_DATA);
+    });
+    this.outbox = new RingOutbox(this.replies);
   }
 }
 
@@ -75,7 +83,7 @@ export class IoThreads {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { name: `io_thd_${index + 1}` });
     const link = new WorkerLink(index, worker, commands, replies, stats);
     const init: WorkerInit = {
-      t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit,
+      t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit, hashSeed: hashSeed(),
     };
     return new Promise((resolve, reject) => {
       const onReady = (m: unknown): void => {
@@ -216,7 +224,9 @@ export class IoThreads {
   /** Runs the command encoded at buf[off, off+len) for client `id`. */
   private onCommand(id: number, buf: Uint8Array, off: number, len: number): void {
     const srv = this.srv;
-    const c = srv.clients.get(id);
+    // A pipeline's commands arrive back to back: the client of the last frame is the likely one.
+    const cur = this.current;
+    const c = cur !== null && cur.id === id ? cur : srv.clients.get(id);
     if (c === undefined || c.closed || c.closeAfterReply) return;
     if (c.postponed !== null) {
       // Held back (CLIENT PAUSE, a blocking command): keep its later commands, in order.

@@ -32,6 +32,9 @@ export const W_WRITE_N = 15;
 /** Absolute µs of the first commit the other side has not drained yet (0: none). */
 export const W_CMD_STAMP = 16;
 export const W_REPLY_STAMP = 17;
+/** Wake-ups (MessagePort kicks) the worker sent the main thread, and the main thread sent it. */
+export const W_WAKEUPS_TO_MAIN = 18;
+export const W_WAKEUPS_FROM_MAIN = 19;
 /**
  * Per-stage latency histograms follow the counters: for each stage (STAGE_* order), HIST_BUCKETS
  * log2 buckets of µs: bucket 0 holds samples under 1 µs, bucket b (b >= 1) samples in
@@ -45,7 +48,7 @@ export const STAGE_EXEC = 2;
 export const STAGE_REPLY = 3;
 export const STAGE_WRITE = 4;
 export const STAGE_NAMES = ['parse', 'queue_wait', 'execute', 'reply_wait', 'write'];
-export const W_HIST = 18;
+export const W_HIST = 20;
 export const W_FIELDS = W_HIST + STAGE_NAMES.length * HIST_BUCKETS;
 
 /** Counts one sample of `us` microseconds in a stage's histogram. */
@@ -83,6 +86,8 @@ export interface WorkerInit {
   stats: SharedArrayBuffer;
   maxBulkLen: number;
   queryBufferLimit: number;
+  /** The main thread's key-hash seed (workers hash each command's first key for it). */
+  hashSeed: number;
 }
 
 export interface WorkerLimits {

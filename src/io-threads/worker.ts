@@ -12,6 +12,7 @@
 import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import type { Argv } from '../protocol/argv.ts';
+import { setHashSeed } from '../store/hash.ts';
 import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser.ts';
 import { adoptSocket } from '../server/socket-reader.ts';
 import {
@@ -20,7 +21,7 @@ import {
 import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
 import {
   KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_CMD_STAMP, W_COMMANDS, W_CONNECTIONS, W_PARSE_N, W_PARSE_US, W_REPLIES,
-  W_REPLY_N, W_REPLY_STAMP, W_REPLY_US, W_STALLS, W_WRITE_N, W_WRITE_US, clockUs, type WorkerInit, type WorkerLimits,
+  W_REPLY_N, W_REPLY_STAMP, W_REPLY_US, W_STALLS, W_WAKEUPS_TO_MAIN, W_WRITE_N, W_WRITE_US, clockUs, type WorkerInit, type WorkerLimits,
   STAGE_PARSE, STAGE_REPLY, STAGE_WRITE, histAdd,
 } from './protocol.ts';
 
@@ -56,14 +57,14 @@ class WorkerClient implements ParserSink {
     if (pendingChunks.length === 0 && size <= commands.maxFrame) {
       const off = commands.reserve(size, this.id);
       if (off >= 0) {
-        encodeCommand(commands.data, off, argv);
+        encodeCommand(commands.data, off, argv, true);
         return true;
       }
     }
     // The ring is full, or the command is bigger than a frame: encode it aside (rare) and send
     // it in order, in chunks as room frees up. The parser counts it as consumed either way.
     const msg = new Uint8Array(size);
-    encodeCommand(msg, 0, argv);
+    encodeCommand(msg, 0, argv, true);
     if (pendingChunks.length === 0) {
       if (commands.writeMessage(msg, this.id)) return true;
       pendingChunks.push({ msg, from: commands.resumeAt, id: this.id });
@@ -239,11 +240,18 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
   if (m === KICK_SPACE) return onSpace();
   if (typeof m !== 'object') return;
   if (m.t === 'init') {
+    setHashSeed(m.hashSeed);
     parserLimits.maxBulkLen = m.maxBulkLen;
     parserLimits.queryBufferLimit = m.queryBufferLimit;
     stats = new Float64Array(m.stats);
-    commands = new RingProducer(m.commands, () => port.postMessage(KICK_DATA));
-    replies = new RingConsumer(m.replies, () => port.postMessage(KICK_SPACE));
+    commands = new RingProducer(m.commands, () => {
+      stats[W_WAKEUPS_TO_MAIN]++;
+      port.postMessage(KICK_DATA);
+    });
+    replies = new RingConsumer(m.replies, () => {
+      stats[W_WAKEUPS_TO_MAIN]++;
+      port.postMessage(KICK_SPACE);
+    });
     port.postMessage('ready');
   } else if (m.t === 'client') {
     addClient(m.id, m.sock, m.auth);

@@ -13,6 +13,9 @@ export class Argv {
   off: Int32Array = new Int32Array(16);
   len: Int32Array = new Int32Array(16);
   argc = 0;
+  /** Set by decodeCommand when an I/O worker hashed argument 1 (hashBytes): keyHash is it. */
+  keyHashed = false;
+  keyHash = 0;
 
   ensure(n: number): void {
     if (n <= this.off.length) return;

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../commands/registry.ts';
 import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
-import { STAGE_NAMES, histPercentile } from '../io-threads/protocol.ts';
+import { STAGE_NAMES, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, histPercentile } from '../io-threads/protocol.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
 
@@ -109,24 +109,27 @@ export class LatencyHistogram {
   }
 }
 
-const histograms = new Map<Command, LatencyHistogram>();
+/** Commands that have a histogram (for CONFIG RESETSTAT). */
+const tracked: Command[] = [];
 
 /**
  * Records one call's duration for INFO latencystats (Redis: updateCommandLatencyHistogram, done
- * in call() when latency-tracking is yes and the client was not blocked).
+ * in call() when latency-tracking is yes and the client was not blocked). The histogram hangs
+ * on the command itself: no lookup per call.
  */
 export function recordLatency(cmd: Command, usec: number): void {
-  let h = histograms.get(cmd);
-  if (h === undefined) {
-    h = new LatencyHistogram();
-    histograms.set(cmd, h);
+  let h = cmd.latency;
+  if (h === null) {
+    h = cmd.latency = new LatencyHistogram();
+    tracked.push(cmd);
   }
   h.record(usec * 1000);
 }
 
 /** Drops every histogram (CONFIG RESETSTAT). */
 export function resetLatencyHistograms(): void {
-  histograms.clear();
+  for (const c of tracked) c.latency = null;
+  tracked.length = 0;
 }
 
 /** "50", "99", "99.9": sprintf("%f") with trailing zeros trimmed (trimDoubleString). */
@@ -587,8 +590,8 @@ function latencystatsLines(srv: Server): string[] {
     .map(Number);
   const out: string[] = [];
   for (const c of commandsInOrder(srv)) {
-    const h = histograms.get(c);
-    if (h === undefined) continue;
+    const h = c.latency;
+    if (h === null) continue;
     const parts = percentiles.map((p) => `p${percentileLabel(p)}=${(h.valueAt(p) / 1000).toFixed(3)}`);
     out.push(`latency_percentiles_usec_${safeName(c.fullName)}:${parts.join(',')}`);
   }
@@ -631,7 +634,9 @@ function ioThreadFields(srv: Server): Fields {
       // drain, per batch), execute (main, per command), reply wait (main commit to worker
       // drain, per batch), write (worker socket.write, per reply).
       `,parse_us=${avg(v[6], v[7])},queue_wait_us=${avg(v[8], v[9])},execute_us=${avg(v[10], v[11])}` +
-      `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}`,
+      `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}` +
+      // Cross-thread wake-ups (each a MessagePort post, the main thread's costliest io step).
+      `,wakeups_to_main=${v[W_WAKEUPS_TO_MAIN]},wakeups_from_main=${v[W_WAKEUPS_FROM_MAIN]}`,
   ]);
 }
 

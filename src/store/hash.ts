@@ -4,7 +4,16 @@
  * Murmur3 with a secret seed is weaker but far cheaper in JS, where there are no 64-bit ints).
  */
 
-const seed = (Math.random() * 0x100000000) >>> 0;
+let seed = (Math.random() * 0x100000000) >>> 0;
+
+/** The process's seed; I/O workers adopt the main thread's so they can hash keys for it. */
+export function hashSeed(): number {
+  return seed;
+}
+
+export function setHashSeed(s: number): void {
+  seed = s >>> 0;
+}
 
 export function hashBytes(b: Uint8Array, o: number, n: number): number {
   let h = seed;
