@@ -38,14 +38,23 @@ export function readU32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
+/** Bit 31 of a COMMAND's argc word: the key hash word is set. */
+const KEY_HASHED = 0x80000000;
+
+/** Bytes of a COMMAND payload before the argument lengths (argc word, key hash). */
+export const COMMAND_HEADER = 8;
+
+/** Argument bytes of an encoded COMMAND (its size minus the header and the length words). */
+export function commandArgBytes(frame: Uint8Array): number {
+  return frame.length - COMMAND_HEADER - 4 * (readU32(frame, 0) & ~KEY_HASHED);
+}
+
 /** Bytes a COMMAND payload for argv needs. */
 export function commandSize(argv: Argv): number {
-  let n = 8 + 4 * argv.argc;
+  let n = COMMAND_HEADER + 4 * argv.argc;
   for (let i = 0; i < argv.argc; i++) n += argv.len[i];
   return n;
 }
-
-const KEY_HASHED = 0x80000000;
 
 /** Encodes argv as a COMMAND payload at dst[o], with argument 1's hash when `hashKey`; returns the end offset. */
 export function encodeCommand(dst: Uint8Array, o: number, argv: Argv, hashKey = false): number {

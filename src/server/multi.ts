@@ -15,7 +15,7 @@ import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import type { Keyspace } from '../store/keyspace.ts';
 import { hashBytes } from '../store/hash.ts';
-import { readU32 } from '../io-threads/frames.ts';
+import { commandArgBytes, readU32 } from '../io-threads/frames.ts';
 
 /** A client's open transaction. */
 export class MultiState {
@@ -31,8 +31,8 @@ export class MultiState {
   add(frame: Uint8Array, flags: number): void {
     this.commands.push(frame);
     this.flags |= flags;
-    // The frame is argc, a length per argument, then the bytes: 4 + 4 * argc + argument bytes.
-    this.bytes += frame.length - 4 + 4 * readU32(frame, 0);
+    // The argument bytes plus an 8-byte pointer per argument.
+    this.bytes += commandArgBytes(frame) + 8 * readU32(frame, 0);
   }
 }
 

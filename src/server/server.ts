@@ -150,7 +150,10 @@ export class Server {
 
   /** Finds a key, deleting it first if its TTL has passed (lazy expiry). Entry id or -1. */
   private findLive(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    const h = hashBytes(b, o, n);
+    return this.findLiveHashed(db, b, o, n, hashBytes(b, o, n));
+  }
+
+  private findLiveHashed(db: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
     this.lastHash = h;
     const e = db.find(b, o, n, h);
     if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
@@ -162,7 +165,11 @@ export class Server {
 
   /** Looks a key up for reading: lazy expiry, keyspace hit/miss stats, LRU touch. */
   lookupRead(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    const e = this.findLive(db, b, o, n);
+    return this.countRead(db, this.findLive(db, b, o, n), b, o, n);
+  }
+
+  /** lookupRead's bookkeeping for a found (e >= 0) or missing key. */
+  private countRead(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): number {
     if (e < 0) {
       this.stats.keyspaceMisses++;
       if ((this.notifyFlags & NOTIFY_KEY_MISS) !== 0) this.notifyKeyspaceEvent(NOTIFY_KEY_MISS, 'keymiss', db, b, o, n);
@@ -185,13 +192,22 @@ export class Server {
     return this.findLive(db, b, o, n);
   }
 
-  /** Argument-based shorthands. */
+  /** Argument-based shorthands (using the key hash an I/O worker computed, when there is one). */
   readKey(c: Client, argv: Argv, i: number): number {
-    return this.lookupRead(c.db, argv.buf, argv.off[i], argv.len[i]);
+    const b = argv.buf;
+    const o = argv.off[i];
+    const n = argv.len[i];
+    const e = this.findLiveHashed(c.db, b, o, n, i === 1 && argv.keyHashed ? argv.keyHash : hashBytes(b, o, n));
+    return this.countRead(c.db, e, b, o, n);
   }
 
   writeKey(c: Client, argv: Argv, i: number): number {
-    return this.lookupWrite(c.db, argv.buf, argv.off[i], argv.len[i]);
+    const b = argv.buf;
+    const o = argv.off[i];
+    const n = argv.len[i];
+    const e = this.findLiveHashed(c.db, b, o, n, i === 1 && argv.keyHashed ? argv.keyHash : hashBytes(b, o, n));
+    if (e >= 0) c.db.touch(e, this.lruClock);
+    return e;
   }
 
   /** Adds key argv[i] (known absent; lastHash must be its hash) with room for vlen value bytes. */
