@@ -8,8 +8,13 @@
  *   main -> worker, tag id:  REPLY bytes, to be written to that client's socket
  * Tag 0 carries control messages, payload `u8 kind, u32 client id, rest`:
  *   worker -> main: CLOSED (socket gone), PROTOCOL_ERROR (message text: reply, then close),
- *                   QBUF_LIMIT (closed for exceeding client-query-buffer-limit)
- *   main -> worker: CLOSE (close after what was sent), AUTH (u8: client is authenticated)
+ *                   QBUF_LIMIT (closed for exceeding client-query-buffer-limit),
+ *                   OBUF_LIMIT (closed for exceeding client-output-buffer-limit; u8: 1 found on
+ *                   a write, 0 by the soft-limit timer)
+ *   main -> worker: CLOSE (close after what was sent), AUTH (u8: client is authenticated),
+ *                   OBUF_CLASS (u8: the client's output limit class, obuf-limit.ts OBUF_*),
+ *                   KILL (close now, dropping unsent output: the main thread found the client
+ *                   over its output limit)
  *
  * A COMMAND is decoded in place: the main thread points an Argv at the ring's bytes, so a
  * command's arguments are copied once, from the socket read buffer into the ring. Workers also
@@ -26,6 +31,9 @@ export const C_PROTOCOL_ERROR = 2;
 export const C_CLOSE = 3;
 export const C_AUTH = 4;
 export const C_QBUF_LIMIT = 5;
+export const C_OBUF_LIMIT = 6;
+export const C_OBUF_CLASS = 7;
+export const C_KILL = 8;
 
 export function writeU32(b: Uint8Array, o: number, v: number): void {
   b[o] = v & 0xff;

@@ -17,7 +17,8 @@ import { parserLimits } from '../protocol/parser.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand, readU32,
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand,
+  readU32,
 } from './frames.ts';
 import {
   STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, clockUs,
@@ -83,7 +84,8 @@ export class IoThreads {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { name: `io_thd_${index + 1}` });
     const link = new WorkerLink(index, worker, commands, replies, stats);
     const init: WorkerInit = {
-      t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit, hashSeed: hashSeed(),
+      t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit,
+      obuf: this.srv.config.values['client-output-buffer-limit'], hashSeed: hashSeed(),
     };
     return new Promise((resolve, reject) => {
       const onReady = (m: unknown): void => {
@@ -129,16 +131,38 @@ export class IoThreads {
     link.replies.commit();
   }
 
+  /**
+   * Asks the worker to close the client's socket now, dropping what it has not written (the
+   * client went over its output buffer limit on the main thread).
+   */
+  kill(c: Client): void {
+    const link = c.io as WorkerLink;
+    if (!link.alive) return;
+    link.clients--;
+    link.outbox.send(control(C_KILL, c.id), CONTROL_TAG);
+    link.replies.commit();
+  }
+
+  /**
+   * Tells the worker the client's output buffer limit class (it subscribed, or dropped its last
+   * subscription). Sent in the reply stream, so it applies from the replies that follow.
+   */
+  obufClassChanged(c: Client, cls: number): void {
+    const link = c.io as WorkerLink;
+    link.outbox.send(control(C_OBUF_CLASS, c.id, Uint8Array.of(cls)), CONTROL_TAG);
+  }
+
   /** Tells the worker whether the client is authenticated (its parser limits depend on it). */
   authChanged(c: Client): void {
     const link = c.io as WorkerLink;
     link.outbox.send(control(C_AUTH, c.id, Uint8Array.of(c.authenticated ? 1 : 0)), CONTROL_TAG);
   }
 
-  /** New parser limits for every worker (CONFIG SET proto-max-bulk-len and friends). */
+  /** New limits for every worker (CONFIG SET proto-max-bulk-len, client-output-buffer-limit...). */
   limitsChanged(): void {
+    const obuf = this.srv.config.values['client-output-buffer-limit'];
     for (const l of this.links) {
-      l.worker.postMessage({ t: 'limits', maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit });
+      l.worker.postMessage({ t: 'limits', maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit, obuf });
     }
   }
 
@@ -205,8 +229,11 @@ export class IoThreads {
       const id = readU32(msg, 1);
       const c = srv.clients.get(id);
       if (c === undefined) return;
-      if (msg[0] === C_CLOSED || msg[0] === C_QBUF_LIMIT) {
+      if (msg[0] === C_CLOSED || msg[0] === C_QBUF_LIMIT || msg[0] === C_OBUF_LIMIT) {
+        // Null: the main thread already gave the socket up (a KILL crossed this message).
+        if (c.io === null) return;
         if (msg[0] === C_QBUF_LIMIT) srv.queryBufferLimitReached(c);
+        else if (msg[0] === C_OBUF_LIMIT) srv.logObufLimit(c, msg[5] === 1);
         c.io = null; // the socket is gone already: nothing to send back
         link.clients--;
         if (this.current === c) this.current = null;

@@ -1,5 +1,6 @@
 /* Messages on the MessagePort between the main thread and an I/O worker, and the worker's
  * shared statistics slots. */
+import type { ObufLimits } from '../server/config-table.ts';
 
 /** Kick: the ring toward the receiver has data (sent only on a sleep/wake transition). */
 export const KICK_DATA = 1;
@@ -86,6 +87,8 @@ export interface WorkerInit {
   stats: SharedArrayBuffer;
   maxBulkLen: number;
   queryBufferLimit: number;
+  /** client-output-buffer-limit (the worker enforces it on the sockets it owns). */
+  obuf: ObufLimits;
   /** The main thread's key-hash seed (workers hash each command's first key for it). */
   hashSeed: number;
 }
@@ -94,4 +97,5 @@ export interface WorkerLimits {
   t: 'limits';
   maxBulkLen: number;
   queryBufferLimit: number;
+  obuf: ObufLimits;
 }

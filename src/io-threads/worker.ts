@@ -8,6 +8,12 @@
  * stays in its query buffer), reading of that socket pauses, and parsing resumes when the main
  * thread's space kick arrives. Wake-ups are MessagePort kicks sent only on a ring's sleep/wake
  * transitions (see ring.ts), so a busy pipeline costs no messages at all.
+ *
+ * client-output-buffer-limit (src/server/obuf-limit.ts) is enforced here, where the sockets
+ * are: after each reply written, the socket's backlog is compared with the client's floor; a
+ * client over its limit is closed at once (its unsent output dropped) and reported to the main
+ * thread (OBUF_LIMIT), which logs and frees it. The main thread sends each client's class
+ * (OBUF_CLASS) in the reply stream and the limits with the parser limits.
  */
 import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
@@ -16,8 +22,11 @@ import { setHashSeed } from '../store/hash.ts';
 import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser.ts';
 import { adoptSocket } from '../server/socket-reader.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_PROTOCOL_ERROR, C_QBUF_LIMIT, commandSize, control, encodeCommand, readU32,
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, commandSize, control,
+  encodeCommand, readU32,
 } from './frames.ts';
+import { OBUF_NORMAL, obufFloorOf, obufLimitsByClass, obufOverLimit } from '../server/obuf-limit.ts';
+import type { ObufLimit, ObufLimits } from '../server/config-table.ts';
 import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
 import {
   KICK_DATA, KICK_SPACE, W_BYTES_IN, W_BYTES_OUT, W_CMD_STAMP, W_COMMANDS, W_CONNECTIONS, W_PARSE_N, W_PARSE_US, W_REPLIES,
@@ -35,12 +44,22 @@ const assembler = new MessageAssembler();
 const clients = new Map<number, WorkerClient>();
 /** Clients whose parsing stopped on a full command ring, in arrival order. */
 const stalled: WorkerClient[] = [];
+/** client-output-buffer-limit by class, and each class's floor (obuf-limit.ts). */
+let obufLimits: ObufLimit[] = [];
+let obufFloors: number[] = [];
+/** Clients holding a soft-limit stamp: re-checked by a timer while there are any. */
+const obufStamped = new Set<WorkerClient>();
+let obufTimer: NodeJS.Timeout | null = null;
 
 class WorkerClient implements ParserSink {
   readonly parser = new RequestParser();
   authenticated: boolean;
   stopped = false;
   closing = false;
+  /** Output limit class and check state (obuf-limit.ts ObufState). */
+  obufClass = OBUF_NORMAL;
+  obufFloor = obufFloors[OBUF_NORMAL];
+  obufSoftSince = 0;
 
   readonly id: number;
   sock: Socket;
@@ -151,6 +170,49 @@ function onData(wc: WorkerClient, bytes: Uint8Array): void {
   }
 }
 
+/** New limits: floors re-derived, and clients already over them checked (as Redis's clientsCron would). */
+function setObufLimits(l: ObufLimits): void {
+  obufLimits = obufLimitsByClass(l);
+  obufFloors = obufLimits.map((x) => obufFloorOf(x, false));
+  for (const wc of [...clients.values()]) {
+    wc.obufFloor = wc.obufSoftSince !== 0 ? 0 : obufFloors[wc.obufClass];
+    if (wc.sock.writableLength >= wc.obufFloor) checkObuf(wc, false);
+  }
+}
+
+/**
+ * Applies wc's output limits to its socket's backlog (`onWrite`: right after a write, else from
+ * the soft-limit timer); a client over them is dropped with what it has not been sent.
+ */
+function checkObuf(wc: WorkerClient, onWrite: boolean): void {
+  const over = obufOverLimit(wc, obufLimits[wc.obufClass], obufFloors[wc.obufClass], wc.sock.writableLength);
+  if (wc.obufSoftSince !== 0 && !over) {
+    obufStamped.add(wc);
+    obufTimer ??= setInterval(obufCron, 100);
+  } else {
+    obufStamped.delete(wc);
+  }
+  if (!over) return;
+  clients.delete(wc.id);
+  stats[W_CONNECTIONS]--;
+  wc.closing = true;
+  wc.parser.reset();
+  wc.sock.destroy();
+  sendControl(C_OBUF_LIMIT, wc.id, Uint8Array.of(onWrite ? 1 : 0));
+}
+
+/** Soft-limit timer (Redis's clientsCron check): a client that stopped receiving data is still closed. */
+function obufCron(): void {
+  for (const wc of [...obufStamped]) {
+    if (clients.get(wc.id) !== wc) obufStamped.delete(wc);
+    else checkObuf(wc, false);
+  }
+  if (obufStamped.size === 0 && obufTimer !== null) {
+    clearInterval(obufTimer);
+    obufTimer = null;
+  }
+}
+
 function addClient(id: number, sock: Socket, authenticated: boolean): void {
   const wc = new WorkerClient(id, sock, authenticated);
   clients.set(id, wc);
@@ -190,7 +252,9 @@ function onReplyFrame(rc: RingConsumer): void {
     if (wc === undefined) return;
     // The ring's bytes are reused after release: the socket gets its own copy.
     const t0 = clockUs();
-    wc.sock.write(Buffer.from(msg));
+    const sock = wc.sock;
+    sock.write(Buffer.from(msg));
+    if (sock.writableLength >= wc.obufFloor) checkObuf(wc, true);
     const us = clockUs() - t0;
     stats[W_WRITE_US] += us;
     stats[W_WRITE_N]++;
@@ -211,6 +275,15 @@ function onReplyFrame(rc: RingConsumer): void {
     wc.sock.end();
   } else if (kind === C_AUTH) {
     wc.authenticated = msg[5] === 1;
+  } else if (kind === C_OBUF_CLASS) {
+    wc.obufClass = msg[5];
+    wc.obufFloor = wc.obufSoftSince !== 0 ? 0 : obufFloors[wc.obufClass];
+  } else if (kind === C_KILL) {
+    clients.delete(id);
+    stats[W_CONNECTIONS]--;
+    wc.closing = true;
+    wc.parser.reset();
+    wc.sock.destroy();
   }
 }
 
@@ -243,6 +316,7 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
     setHashSeed(m.hashSeed);
     parserLimits.maxBulkLen = m.maxBulkLen;
     parserLimits.queryBufferLimit = m.queryBufferLimit;
+    setObufLimits(m.obuf);
     stats = new Float64Array(m.stats);
     commands = new RingProducer(m.commands, () => {
       stats[W_WAKEUPS_TO_MAIN]++;
@@ -262,5 +336,6 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
   } else if (m.t === 'limits') {
     parserLimits.maxBulkLen = m.maxBulkLen;
     parserLimits.queryBufferLimit = m.queryBufferLimit;
+    setObufLimits(m.obuf);
   }
 });

@@ -57,6 +57,13 @@ export class Client implements ParserSink {
   subs: ClientSubs | null = null;
   /** Has subscriptions (Redis's CLIENT_PUBSUB): RESP2 clients may then run only (un)subscribe, PING, QUIT, RESET. */
   pubsub = false;
+  /** client-output-buffer-limit class (obuf-limit.ts OBUF_*), derived when `pubsub` was `obufPubsub`. */
+  obufClass = 0;
+  obufPubsub = false;
+  /** Pending output bytes from which a limit check runs (obuf-limit.ts); Infinity: no limits. */
+  obufFloor = Infinity;
+  /** Unix seconds when first seen over the soft limit (Redis's obuf_soft_limit_reached_time), 0: not. */
+  obufSoftSince = 0;
   /** io-threads: commands that arrived while this client was held back, in order. */
   ioBacklog: Uint8Array[] | null = null;
   closed = false;

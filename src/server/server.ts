@@ -26,6 +26,8 @@ import { MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
 import { NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW } from './config-table.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
+import { clientInfoString } from '../commands/client.ts';
+import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
@@ -63,6 +65,10 @@ export class Server {
   private writing: Client | null = null;
   /** Pushes to the running client while its replies are off: written after afterCommand's cut. */
   private keptPushes: Uint8Array[] = [];
+  /** client-output-buffer-limit enforcement (obuf-limit.ts). */
+  readonly obuf: ObufLimiter;
+  /** Clients closed for their output buffer limits, freed from the event loop (freeClientAsync). */
+  private closingAsap: Client[] = [];
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
   readonly configFile: string;
@@ -100,6 +106,7 @@ export class Server {
     this.blocked = new BlockedClients(n);
     this.watches = new Watches(this, n);
     this.writer.onError = (text) => this.stats.countError(text);
+    this.obuf = new ObufLimiter(this, this.config.num('io-threads') > 1);
     this.applyConfig();
     this.updateLruClock();
   }
@@ -123,6 +130,12 @@ export class Server {
       this.config.onChange(name, read);
     }
     this.config.onChange('hz', () => this.scheduleCron());
+    const obufLimits = (): void => {
+      this.obuf.configure(this.config.values['client-output-buffer-limit']);
+      this.io?.limitsChanged();
+    };
+    obufLimits();
+    this.config.onChange('client-output-buffer-limit', obufLimits);
   }
 
   /**
@@ -289,11 +302,15 @@ export class Server {
       else this.writer.raw(frame);
       return;
     }
-    if (c.sock !== null) c.sock.write(frame);
+    const sock = c.sock;
+    if (sock !== null) sock.write(frame);
     else if (c.io !== null && this.io !== null) this.io.send(c, frame);
     else return;
     c.netOut += frame.length;
     this.stats.netOutput += frame.length;
+    // client-output-buffer-limit, checked after each write as Redis does on each addReply (with
+    // io-threads the worker checks its socket).
+    if (sock !== null && sock.writableLength >= c.obufFloor) this.obuf.afterWrite(c);
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -342,6 +359,7 @@ export class Server {
       return;
     }
     const c = new Client(this.nextClientId++, this, accepted, now);
+    c.obufFloor = this.obuf.floorOf(OBUF_NORMAL);
     this.clients.set(c.id, c);
     this.stats.numConnections++;
     if (this.io !== null) {
@@ -395,14 +413,18 @@ export class Server {
   flush(c: Client): void {
     const w = this.writer;
     this.writing = null;
+    // A client's class changes only through its own commands ((UN)SUBSCRIBE, RESET): noticed here.
+    if (c.pubsub !== c.obufPubsub && !c.closed) this.obuf.refreshClass(c);
     if (w.pending > 0) {
       const out = w.take();
       if (!c.closed) {
-        if (c.sock !== null) c.sock.write(out);
+        const sock = c.sock;
+        if (sock !== null) sock.write(out);
         else if (c.io !== null && this.io !== null) this.io.send(c, out);
         c.netOut += out.length;
         this.stats.netOutput += out.length;
         this.stats.writesProcessed++;
+        if (sock !== null && sock.writableLength >= c.obufFloor) this.obuf.afterWrite(c);
       }
     }
     if (c.closeAfterReply && !c.closed) {
@@ -430,9 +452,52 @@ export class Server {
   }
 
   private removeClient(c: Client): void {
+    if (c.obufSoftSince !== 0) this.obuf.forget(c);
     if (c.watched !== null) this.watches.unwatchAll(c);
     if (c.subs !== null) this.pubsub.forget(c);
     this.clients.delete(c.id);
+  }
+
+  /**
+   * c went over its client-output-buffer-limit (obuf-limit.ts). Found on a write (`async`), it is
+   * closed as Redis's freeClientAsync does: no more output reaches it (what is queued is dropped)
+   * and its state is freed from the event loop, since the check may run in the middle of a
+   * PUBLISH walking the subscriber list c is on. Found by the cron, it is freed at once.
+   */
+  obufLimitReached(c: Client, async: boolean): void {
+    if (c.closed) return;
+    this.logObufLimit(c, async);
+    if (!async) {
+      this.freeClient(c);
+      return;
+    }
+    c.closed = true;
+    if (this.writing === c) this.writer.discard();
+    c.sock?.destroy();
+    if (c.io !== null) {
+      this.io?.kill(c);
+      c.io = null;
+    }
+    this.obuf.forget(c);
+    this.closingAsap.push(c);
+    if (this.closingAsap.length === 1) setImmediate(() => this.freeClosingAsap());
+  }
+
+  /** Redis's warning for a client closed over its output buffer limits (closeClientOnOutputBufferLimitReached). */
+  logObufLimit(c: Client, async: boolean): void {
+    const info = clientInfoString(c, Date.now(), null);
+    if (async) this.log.warning(`Client ${info} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    else this.log.warning(`Client ${info} closed for overcoming of output buffer limits.`);
+  }
+
+  private freeClosingAsap(): void {
+    const list = this.closingAsap;
+    this.closingAsap = [];
+    for (const c of list) {
+      if (c.blockState !== null) this.unblock(c);
+      c.parser.reset();
+      this.removeClient(c);
+    }
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
@@ -825,6 +890,9 @@ export class Server {
       for (const f of this.keptPushes) this.writer.raw(f);
       this.keptPushes = [];
     }
+    // client-output-buffer-limit on the replies collected and not written yet (a pipeline of
+    // big replies would otherwise pile up in the writer until the batch ends).
+    if (this.writer.pending >= c.obufFloor && this.obuf.afterCommand(c, this.writer.pending)) return false;
     return !c.closeAfterReply;
   }
 
@@ -860,6 +928,7 @@ export class Server {
       db.maybeShrink();
       if (rehash) db.rehashFor(1);
     }
+    if (this.obuf.stamped.size !== 0) this.obuf.cron();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {
