@@ -25,6 +25,16 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
+/** Waits until the server counts n blocked clients (a fixed sleep races connection setup under load). */
+async function waitBlocked(n: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    const m = /blocked_clients:(\d+)/.exec(await r.info('clients'));
+    if (m !== null && Number(m[1]) === n) return;
+    await sleep(5);
+  }
+  throw new Error(`blocked_clients never reached ${n}`);
+}
+
 function client(): Redis {
   return new Redis({ port: srv.port, host: '127.0.0.1' });
 }
@@ -375,11 +385,11 @@ describe('blocking pops', () => {
     const cs = [client(), client(), client()];
     try {
       const p0 = cs[0].bzpopmin('k', 0);
-      await sleep(30);
+      await waitBlocked(1);
       const p1 = cs[1].bzpopmin('k', 0);
-      await sleep(30);
+      await waitBlocked(2);
       const p2 = cs[2].bzpopmax('k', 'other', 0.4);
-      await sleep(50);
+      await waitBlocked(3);
       // One ZADD with two members: the first two waiters get one each, in order.
       await r.zadd('k', 1, 'a', 2, 'b');
       expect(await p0).toEqual(['k', 'a', '1']);
@@ -404,26 +414,26 @@ describe('blocking pops', () => {
       expect(performance.now() - t0).toBeGreaterThan(90);
       // Blocked on two keys: woken by the second.
       const p = a.bzpopmax('x', 'y', 0);
-      await sleep(30);
+      await waitBlocked(1);
       await r.zadd('y', 5, 'five', 6, 'six');
       expect(await p).toEqual(['y', 'six', '6']);
       // BZMPOP takes up to COUNT from the key that got members.
       const q = a.call('BZMPOP', '0', '2', 'm1', 'm2', 'MIN', 'COUNT', '2');
-      await sleep(30);
+      await waitBlocked(1);
       await r.zadd('m2', 3, 'c', 1, 'a', 2, 'b');
       expect(await q).toEqual(['m2', [['a', '1'], ['b', '2']]]);
       // ZUNIONSTORE and ZRANGESTORE destinations wake waiters.
       const u = a.bzpopmin('dst', 0);
-      await sleep(30);
+      await waitBlocked(1);
       await r.zunionstore('dst', 1, 'm2');
       expect(await u).toEqual(['dst', 'c', '3']);
       const v = b.bzpopmin('dst2', 0);
-      await sleep(30);
+      await waitBlocked(1);
       await r.zrangestore('dst2', 'y', 0, -1);
       expect(await v).toEqual(['dst2', 'five', '5']);
       // ZINCRBY creating the key wakes too.
       const w = a.bzpopmax('inc', 0);
-      await sleep(30);
+      await waitBlocked(1);
       await r.zincrby('inc', 2.5, 'x');
       expect(await w).toEqual(['inc', 'x', '2.5']);
     } finally {
@@ -438,7 +448,7 @@ describe('blocking pops', () => {
     const raw = await rawClient(srv.port);
     try {
       const p = a.bzpopmin('k', 0.3);
-      await sleep(30);
+      await waitBlocked(1);
       await r.set('k', 'string');
       await r.del('k');
       expect(await p).toBeNull();
@@ -447,7 +457,7 @@ describe('blocking pops', () => {
       expect((await raw.send(['BZMPOP', '0.05', '1', 'none', 'MIN'])).toString('latin1')).toBe('_\r\n');
       // A served RESP3 BZMPOP reply has nested pairs with double scores.
       const pending = raw.send(['BZMPOP', '0', '1', 'r3', 'MAX', 'COUNT', '5']);
-      await sleep(30);
+      await waitBlocked(1);
       await r.zadd('r3', 1.5, 'x');
       expect((await pending).toString('latin1')).toBe('*2\r\n$2\r\nr3\r\n*1\r\n*2\r\n$1\r\nx\r\n,1.5\r\n');
     } finally {

@@ -3,7 +3,9 @@
 // a WATCH on its keys. Cases are test/interop/events/<family>.txt in the golden case format
 // (test/helpers/golden.ts: `=== name` then one command per line; modes such as @sorted apply to
 // the reply; @sleep MS works). Each case runs on both servers with notify-keyspace-events KEA
-// (a case may CONFIG SET it otherwise; it is reset for the next case). For every command:
+// (a case may CONFIG SET it otherwise; it is reset for the next case). DEBUG is enabled on both,
+// so a case can stop active expiry (DEBUG SET-ACTIVE-EXPIRE 0) to make lazy expiry
+// deterministic; it must switch it back on at its end. For every command:
 //   - a watcher connection WATCHes the command's keys (COMMAND GETKEYS on redis-server), and
 //     after the command runs MULTI/PING/EXEC: "aborted" when EXEC replies null;
 //   - INFO persistence rdb_changes_since_last_save before and after gives the dirty delta;
@@ -121,7 +123,9 @@ let spindle: ServerHandle | undefined;
 
 describe.skipIf(!haveRedis)('keyspace events, dirty counter and WATCH, side by side', () => {
   beforeAll(async () => {
-    [redis, spindle] = await Promise.all([startRedis(), startSpindle()]);
+    // DEBUG SET-ACTIVE-EXPIRE lets a case keep an expired key around until a command meets it.
+    const debug = ['--enable-debug-command', 'yes'];
+    [redis, spindle] = await Promise.all([startRedis(debug), startSpindle(debug)]);
   });
   afterAll(async () => {
     await Promise.all([redis?.stop(), spindle?.stop()]);
