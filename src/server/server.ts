@@ -282,11 +282,8 @@ export class Server {
 
   /** The usual pair after a command changed key argv[i]: WATCH touch, then the event. */
   keyChanged(c: Client, argv: Argv, i: number, type: number, event: string): void {
-    const b = argv.buf;
-    const o = argv.off[i];
-    const n = argv.len[i];
-    if (this.watches.count !== 0) this.watches.touch(c.db, b, o, n);
-    if ((this.notifyFlags & type) !== 0) this.notifyKeyspaceEvent(type, event, c.db, b, o, n);
+    this.signalModifiedKey(c.db, argv.buf, argv.off[i], argv.len[i]);
+    this.notifyKeyspaceEvent(type, event, c.db, argv.buf, argv.off[i], argv.len[i]);
   }
 
   /**
@@ -443,8 +440,6 @@ export class Server {
     }
     c.closed = true;
     if (c.blockState !== null) this.unblock(c);
-    if (c.watched !== null) this.watches.unwatchAll(c);
-    if (c.subs !== null) this.pubsub.forget(c);
     c.parser.reset();
     c.sock?.destroy();
     if (c.io !== null) this.io?.close(c);
