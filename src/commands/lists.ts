@@ -44,7 +44,7 @@ import type { Client } from '../server/client.ts';
 import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/config-table.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
-import { wrongType } from './util.ts';
+import { clampRank, rankRange, wrongType } from './util.ts';
 
 // ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
 
@@ -233,15 +233,12 @@ function holdElement(it: QuicklistIter): void {
  * reverse order (end down to start) when `reverse`.
  */
 function replyRange(c: Client, ql: Quicklist, start: number, end: number, reverse: boolean): void {
-  const llen = ql.count;
-  if (start < 0) start = llen + start;
-  if (end < 0) end = llen + end;
-  if (start < 0) start = 0;
-  if (start > end || start >= llen) {
+  if (!clampRank(start, end, ql.count)) {
     c.w.arrayHeader(0);
     return;
   }
-  if (end >= llen) end = llen - 1;
+  start = rankRange.start;
+  end = rankRange.end;
   let n = end - start + 1;
   c.w.arrayHeader(n);
   const it = ql.iteratorAt(reverse ? end : start, !reverse, iter) as QuicklistIter;
@@ -612,18 +609,11 @@ function ltrimCommand(c: Client, argv: Argv): void {
   if (wrongType(c, db, e, OBJ_LIST)) return;
   const ql = listOf(db, e);
   const llen = ql.count;
-  let start = start0 < 0 ? llen + start0 : start0;
-  let end = end0 < 0 ? llen + end0 : end0;
-  if (start < 0) start = 0;
-  let ltrim: number;
-  let rtrim: number;
-  if (start > end || start >= llen) {
-    ltrim = llen;
-    rtrim = 0;
-  } else {
-    if (end >= llen) end = llen - 1;
-    ltrim = start;
-    rtrim = llen - end - 1;
+  let ltrim = llen;
+  let rtrim = 0;
+  if (clampRank(start0, end0, llen)) {
+    ltrim = rankRange.start;
+    rtrim = llen - rankRange.end - 1;
   }
   ql.delRange(0, ltrim);
   ql.delRange(-rtrim, rtrim);

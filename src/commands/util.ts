@@ -133,3 +133,21 @@ export function replyValue(c: Client, db: Keyspace, e: number): void {
 export function latin1(s: string): Buffer {
   return Buffer.from(s, 'latin1');
 }
+
+/** The indexes clampRank settled on (one shared object: no allocation per command). */
+export const rankRange = { start: 0, end: 0 };
+
+/**
+ * Redis's rank-range rule (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK): negative indexes count from
+ * the tail, start clamps to 0 and end to len - 1. False when the range is empty; otherwise the
+ * clamped indexes are in rankRange.
+ */
+export function clampRank(start: number, end: number, len: number): boolean {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return false;
+  rankRange.start = start;
+  rankRange.end = end >= len ? len - 1 : end;
+  return true;
+}

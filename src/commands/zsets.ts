@@ -27,7 +27,7 @@ import { zzlDeleteRangeByLex, zzlDeleteRangeByRank, zzlDeleteRangeByScore, zzlDe
 import { parseDouble } from '../util/numbers.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
-import { argLong, wrongType } from './util.ts';
+import { argLong, clampRank, rankRange, wrongType } from './util.ts';
 import {
   ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX, ZsetCollector,
   commitListpack, createZsetKey, storeEmpty, isListpack, parseScoreRange, replyScore, skiplistOf, storeCollected,
@@ -427,14 +427,13 @@ function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: num
   if (store) collector.reset();
   const visit = store ? emitToCollector : emitToClient;
   if (by === BY_RANK) {
-    const len = zsetLength(db, e);
-    if (start < 0) start = len + start;
-    if (end < 0) end = len + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= len) {
+    if (clampRank(start, end, zsetLength(db, e))) {
+      start = rankRange.start;
+      end = rankRange.end;
+    } else {
       start = 0;
       end = -1;
-    } else if (end >= len) end = len - 1;
+    }
     if (!store) beginRangeReply(c, end - start + 1, withscores);
     if (end >= start) zsetRangeByRank(db, e, start, end, reverse, visit);
   } else if (by === BY_SCORE) {
@@ -531,15 +530,12 @@ function zremrangeGenericCommand(c: Client, argv: Argv, by: number): void {
   }
   if (wrongType(c, db, e, OBJ_ZSET)) return;
   if (by === BY_RANK) {
-    const len = zsetLength(db, e);
-    if (start < 0) start = len + start;
-    if (end < 0) end = len + end;
-    if (start < 0) start = 0;
-    if (start > end || start >= len) {
+    if (!clampRank(start, end, zsetLength(db, e))) {
       c.w.integer(0);
       return;
     }
-    if (end >= len) end = len - 1;
+    start = rankRange.start;
+    end = rankRange.end;
   }
   const deleted = deleteRange(db, e, by, start, end, lex);
   const removed = zsetLength(db, e) === 0;
