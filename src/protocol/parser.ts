@@ -11,7 +11,10 @@
  * every payload byte is copied at most once.
  *
  * Errors follow Redis 7.0's networking.c texts; after a protocol error the sink is told and
- * parsing stops (the server replies and closes the connection, as Redis does).
+ * parsing stops (the server replies and closes the connection, as Redis does). A header line
+ * (inline request, `*` count, `$` length) still without its terminator is checked against
+ * Redis's PROTO_INLINE_MAX_SIZE (64 KiB) only when a read ends inside it, so the limit costs the
+ * hot path nothing; the same parser runs on the main thread and in the I/O workers.
  */
 import { Argv } from './argv.ts';
 
@@ -119,7 +122,10 @@ export class RequestParser {
         if (pos >= end) break;
         if (buf[pos] !== 42 /* '*' */) {
           const r = this.parseInline(buf, pos, end, sink);
-          if (r < 0) break; // incomplete or error
+          if (r < 0) {
+            if (this.failed) return; // nothing more to keep
+            break; // incomplete
+          }
           pos = r;
           if (argv.argc === 0) continue; // empty line
           argv.buf = this.inlineBuf;
@@ -130,10 +136,12 @@ export class RequestParser {
           continue;
         }
         const nl = findCR(buf, pos + 1, end);
-        if (nl < 0 || nl + 1 >= end) {
+        if (nl < 0) {
+          // No complete header line yet: only now is its length checked (off the hot path).
           if (end - pos > INLINE_MAX) return this.fail(sink, 'Protocol error: too big mbulk count string');
           break;
         }
+        if (nl + 1 >= end) break; // the CR is the last byte: wait for the LF
         const n = parseLen(buf, pos + 1, nl);
         if (Number.isNaN(n) || n > 2147483647) return this.fail(sink, 'Protocol error: invalid multibulk length');
         if (n > 10 && sink.authRequired()) return this.fail(sink, 'Protocol error: unauthenticated multibulk length');
@@ -147,13 +155,16 @@ export class RequestParser {
       // Inside a multibulk: read bulk headers and payloads.
       if (this.bulkLen < 0) {
         if (pos >= end) break;
-        if (buf[pos] !== 36 /* '$' */) {
-          return this.fail(sink, `Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`);
-        }
-        const nl = findCR(buf, pos + 1, end);
-        if (nl < 0 || nl + 1 >= end) {
+        // Redis looks for the header's CR before it looks at the '$': a line that never ends
+        // is "too big bulk count string" whatever its first byte.
+        const nl = findCR(buf, pos, end);
+        if (nl < 0) {
           if (end - pos > INLINE_MAX) return this.fail(sink, 'Protocol error: too big bulk count string');
           break;
+        }
+        if (nl + 1 >= end) break;
+        if (buf[pos] !== 36 /* '$' */) {
+          return this.fail(sink, `Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`);
         }
         const n = parseLen(buf, pos + 1, nl);
         if (Number.isNaN(n) || n < 0 || n > parserLimits.maxBulkLen) {
@@ -240,10 +251,12 @@ export class RequestParser {
   private parseInline(buf: Uint8Array, pos: number, end: number, sink: ParserSink): number {
     let nl = -1;
     for (let i = pos; i < end; i++) {
-      if (buf[i] === LF) {
+      const c = buf[i];
+      if (c === LF) {
         nl = i;
         break;
       }
+      if (c === 0) break; // strchr semantics, see findCR
     }
     if (nl < 0) {
       if (end - pos > INLINE_MAX) this.fail(sink, 'Protocol error: too big inline request');
@@ -276,9 +289,20 @@ export class RequestParser {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Position of the first CR in buf[from, end), or -1. A loop: headers are a few bytes long. */
+/**
+ * Position of the first CR in buf[from, end), or -1. A loop: headers are a few bytes long.
+ *
+ * A NUL byte ends the search with -1, as Redis's strchr() over its NUL-terminated query buffer
+ * does: a header (or inline line) with a NUL before its terminator is never complete there, so
+ * the client waits until the line passes 64 KiB and gets "too big ... count string" (or "too big
+ * inline request"). We mirror that rather than parse what Redis would not.
+ */
 function findCR(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+  for (let i = from; i < end; i++) {
+    const c = buf[i];
+    if (c === CR) return i;
+    if (c === 0) return -1;
+  }
   return -1;
 }
 

@@ -1,11 +1,11 @@
 /*
  * Limits and hostile input over real sockets: maxclients, client-query-buffer-limit,
- * proto-max-bulk-len, and random garbage. The server must answer with Redis's errors, close only
+ * proto-max-bulk-len, header lines that never end (64 KiB), and random garbage. The server must answer with Redis's errors, close only
  * the offending connection, and keep serving everyone else.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
+import { hasRedis, rawClient, startRedis, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
 let srv: ServerHandle;
 
@@ -37,6 +37,67 @@ function sendAndCollect(data: Buffer | null, timeoutMs = 3000): Promise<{ text: 
     });
     setTimeout(() => finish(false), timeoutMs);
   });
+}
+
+/**
+ * Sends `head`, then `fill` over and over in 4 KiB writes (up to `max` bytes) as a slow client
+ * would, and collects the reply until the server closes the connection.
+ */
+function floodLine(port: number, head: string, fill: string, max = 256 * 1024): Promise<{ text: string; closed: boolean; sent: number }> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let sent = 0;
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed, sent });
+    };
+    sock.on('data', (d: Buffer) => chunks.push(d));
+    sock.on('close', () => finish(true));
+    sock.on('error', () => finish(true));
+    sock.on('connect', async () => {
+      sock.write(Buffer.from(head, 'latin1'));
+      const piece = Buffer.from(fill.repeat(Math.ceil(4096 / fill.length)), 'latin1');
+      while (!done && sent < max) {
+        sock.write(piece);
+        sent += piece.length;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      setTimeout(() => finish(false), 2000);
+    });
+  });
+}
+
+const PING = '*1\r\n$4\r\nPING\r\n';
+/**
+ * Header lines that never end, each after a valid PING: [what is sent first, what repeats, the
+ * reply]. Read off redis-server 7.0.15: its strchr() search stops at a NUL, so a line holding
+ * one is never complete even when "\r\n" follows; and it finds a bulk header's CR before it
+ * checks for the '$'.
+ */
+const UNENDING_LINES: Array<[string, string, string]> = [
+  [PING + '\0', 'x', '-ERR Protocol error: too big inline request\r\n'],
+  [PING + 'GET ', 'x', '-ERR Protocol error: too big inline request\r\n'],
+  [PING + '\0', 'x\r\n', '-ERR Protocol error: too big inline request\r\n'],
+  [PING + '*\0', 'x', '-ERR Protocol error: too big mbulk count string\r\n'],
+  [PING + '*1', '1', '-ERR Protocol error: too big mbulk count string\r\n'],
+  [PING + '*1\r\n$\0', 'x', '-ERR Protocol error: too big bulk count string\r\n'],
+  [PING + '*1\r\n$1', '1', '-ERR Protocol error: too big bulk count string\r\n'],
+  [PING + '*1\r\n\0', 'x\r\n', '-ERR Protocol error: too big bulk count string\r\n'],
+];
+
+async function checkUnendingLines(port: number): Promise<void> {
+  for (const [head, fill, err] of UNENDING_LINES) {
+    const what = `${JSON.stringify(head)} + ${JSON.stringify(fill)}...`;
+    const res = await floodLine(port, head, fill);
+    expect(res.text, what).toBe('+PONG\r\n' + err);
+    expect(res.closed, what).toBe(true);
+    // Closed at the limit (64 KiB plus what was in flight), not after the whole flood.
+    expect(res.sent, what).toBeLessThan(256 * 1024);
+  }
 }
 
 async function ping(): Promise<string> {
@@ -104,6 +165,11 @@ describe('limits', () => {
     }
   });
 
+  test('a header line past 64 KiB without its terminator is a protocol error that closes', async () => {
+    await checkUnendingLines(srv.port);
+    expect(await ping()).toBe('+PONG\r\n');
+  }, 60_000);
+
   test('random garbage never takes the server down', async () => {
     let seed = 12345;
     const rand = () => {
@@ -120,4 +186,18 @@ describe('limits', () => {
     }
     expect(await ping()).toBe('+PONG\r\n');
   }, 30_000);
+});
+
+// The expectations above, checked against the real thing when it is installed.
+describe.skipIf(!hasRedis())('limits (redis-server 7.0.15, same expectations)', () => {
+  let redis: ServerHandle;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  test('header lines past 64 KiB', async () => {
+    await checkUnendingLines(redis.port);
+  }, 60_000);
 });

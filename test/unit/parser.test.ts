@@ -94,6 +94,57 @@ describe('RESP request parser', () => {
     expect(feedAll('*1\r\n$' + '1'.repeat(70 * 1024), 1 << 20).errors).toEqual(['Protocol error: too big bulk count string']);
   });
 
+  test('header lines without a terminator: 64 KiB limit checked however the input is split', () => {
+    // After a valid command, a line that never ends; fed in 16 KiB reads as Redis reads them.
+    const pad = 'x'.repeat(80 * 1024);
+    const cases: Array<[string, string]> = [
+      ['\0', 'Protocol error: too big inline request'],
+      ['*\0', 'Protocol error: too big mbulk count string'],
+      ['*1\r\n$\0', 'Protocol error: too big bulk count string'],
+      // Redis finds the header's CR before it checks for '$'.
+      ['*1\r\n\0', 'Protocol error: too big bulk count string'],
+      ['*1\r\n+', 'Protocol error: too big bulk count string'],
+    ];
+    for (const [head, err] of cases) {
+      for (const chunk of [100, 16 * 1024, 1 << 20]) {
+        const p = new RequestParser();
+        const s = new Collect();
+        const bytes = Buffer.from(resp('PING') + head + pad, 'latin1');
+        for (let i = 0; i < bytes.length; i += chunk) p.feed(bytes.subarray(i, i + chunk), s);
+        expect(s.commands, `${JSON.stringify(head)} / ${chunk}`).toEqual([['PING']]);
+        expect(s.errors, `${JSON.stringify(head)} / ${chunk}`).toEqual([err]);
+        expect(p.buffered).toBe(0);
+      }
+    }
+  });
+
+  test('a failed parser keeps nothing buffered', () => {
+    const p = new RequestParser();
+    const s = new Collect();
+    for (let i = 0; i < 5; i++) p.feed(Buffer.alloc(16 * 1024, 120), s);
+    expect(s.errors).toEqual(['Protocol error: too big inline request']);
+    expect(p.buffered).toBe(0);
+    p.feed(Buffer.from(resp('PING')), s);
+    expect(s.commands).toEqual([]);
+  });
+
+  test('a NUL before the line terminator leaves the line incomplete (Redis strchr semantics)', () => {
+    // Redis searches its NUL-terminated query buffer with strchr(): these lines never end there.
+    for (const input of ['PING\0 a\r\n', '*1\0\r\n$4\r\nPING\r\n', '*1\r\n$4\0\r\nPING\r\n']) {
+      const p = new RequestParser();
+      const s = new Collect();
+      p.feed(Buffer.from(input, 'latin1'), s);
+      expect(s.commands, JSON.stringify(input)).toEqual([]);
+      expect(s.errors, JSON.stringify(input)).toEqual([]);
+      expect(p.buffered).toBe(input.length);
+    }
+    // NUL inside a bulk payload is ordinary data.
+    expect(feedAll(resp('ECHO', 'a\0b'), 1).commands).toEqual([['ECHO', 'a\0b']]);
+    // A CR that is the last byte read waits for the LF, at any length.
+    expect(feedAll('*1\r', 1 << 20).errors).toEqual([]);
+    expect(feedAll('*1\r\n\r\n', 1 << 20).errors).toEqual(["Protocol error: expected '$', got '\r'"]);
+  });
+
   test('proto-max-bulk-len is enforced', () => {
     const saved = parserLimits.maxBulkLen;
     parserLimits.maxBulkLen = 10;
