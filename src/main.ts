@@ -5,7 +5,7 @@
  * With no arguments it runs on the embedded defaults (the `npm start` script binds it to
  * 127.0.0.1 on port 6379).
  */
-import { createRegistry } from './commands/index.ts';
+import { createRegistry } from './server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from './server/config.ts';
 import { REDIS_VERSION, SPINDLE_VERSION, Server } from './server/server.ts';
 

@@ -16,8 +16,8 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import { invalidExpireTime } from '../protocol/errors.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC } from '../server/config-table.ts';
+import type { CommandClient } from './context.ts';
+import { NOTIFY_GENERIC } from '../store/events.ts';
 import type { CommandDef } from './registry.ts';
 import { INT64_MAX, INT64_MIN, argInt64 } from './util.ts';
 import { lookupNoTouch } from './keys.ts';
@@ -43,7 +43,7 @@ function cString(argv: Argv, i: number): string {
 }
 
 /** parseExtendedExpireArgumentsOrReply: the option flags, or -1 after replying an error. */
-function parseFlags(c: Client, argv: Argv): number {
+function parseFlags(c: CommandClient, argv: Argv): number {
   let flags = 0;
   for (let j = 3; j < argv.argc; j++) {
     if (argv.is(j, 'nx')) flags |= EXPIRE_NX;
@@ -70,7 +70,7 @@ function parseFlags(c: Client, argv: Argv): number {
  * expireGenericCommand. `relative`: the argument is added to the current time (EXPIRE, PEXPIRE);
  * `seconds`: the argument is in seconds.
  */
-function expireGeneric(c: Client, argv: Argv, relative: boolean, seconds: boolean, fullName: string): void {
+function expireGeneric(c: CommandClient, argv: Argv, relative: boolean, seconds: boolean, fullName: string): void {
   const flags = parseFlags(c, argv);
   if (flags < 0) return;
   const raw = argInt64(c, argv, 2);
@@ -100,7 +100,7 @@ function expireGeneric(c: Client, argv: Argv, relative: boolean, seconds: boolea
 
   const srv = c.srv;
   const db = c.db;
-  const e = srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -126,9 +126,9 @@ function expireGeneric(c: Client, argv: Argv, relative: boolean, seconds: boolea
     }
   }
   if (when <= now) {
-    srv.deleteEntry(db, e);
+    db.delete(e);
     srv.dirty++;
-    srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
+    c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
     c.w.integer(1);
     return;
   }
@@ -136,32 +136,32 @@ function expireGeneric(c: Client, argv: Argv, relative: boolean, seconds: boolea
   // Redis replies before it reports this change (a RESP3 subscriber on this connection sees the
   // reply first), but after reporting the delete above.
   c.w.integer(1);
-  srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'expire');
+  c.db.changed(argv, 1, NOTIFY_GENERIC, 'expire');
   srv.dirty++;
 }
 
 // EXPIRE key seconds [NX | XX | GT | LT]
-function expireCommand(c: Client, argv: Argv): void {
+function expireCommand(c: CommandClient, argv: Argv): void {
   expireGeneric(c, argv, true, true, 'expire');
 }
 
 // PEXPIRE key milliseconds [NX | XX | GT | LT]
-function pexpireCommand(c: Client, argv: Argv): void {
+function pexpireCommand(c: CommandClient, argv: Argv): void {
   expireGeneric(c, argv, true, false, 'pexpire');
 }
 
 // EXPIREAT key unix-time-seconds [NX | XX | GT | LT]
-function expireatCommand(c: Client, argv: Argv): void {
+function expireatCommand(c: CommandClient, argv: Argv): void {
   expireGeneric(c, argv, false, true, 'expireat');
 }
 
 // PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]
-function pexpireatCommand(c: Client, argv: Argv): void {
+function pexpireatCommand(c: CommandClient, argv: Argv): void {
   expireGeneric(c, argv, false, false, 'pexpireat');
 }
 
 /** ttlGenericCommand: -2 missing, -1 no TTL, else the TTL or the absolute time, ms or s. */
-function ttlGeneric(c: Client, argv: Argv, ms: boolean, absolute: boolean): void {
+function ttlGeneric(c: CommandClient, argv: Argv, ms: boolean, absolute: boolean): void {
   const db = c.db;
   const e = lookupNoTouch(c.srv, db, argv.buf, argv.off[1], argv.len[1]);
   if (e < 0) {
@@ -186,34 +186,34 @@ function ttlGeneric(c: Client, argv: Argv, ms: boolean, absolute: boolean): void
 }
 
 // TTL key
-function ttlCommand(c: Client, argv: Argv): void {
+function ttlCommand(c: CommandClient, argv: Argv): void {
   ttlGeneric(c, argv, false, false);
 }
 
 // PTTL key
-function pttlCommand(c: Client, argv: Argv): void {
+function pttlCommand(c: CommandClient, argv: Argv): void {
   ttlGeneric(c, argv, true, false);
 }
 
 // EXPIRETIME key
-function expiretimeCommand(c: Client, argv: Argv): void {
+function expiretimeCommand(c: CommandClient, argv: Argv): void {
   ttlGeneric(c, argv, false, true);
 }
 
 // PEXPIRETIME key
-function pexpiretimeCommand(c: Client, argv: Argv): void {
+function pexpiretimeCommand(c: CommandClient, argv: Argv): void {
   ttlGeneric(c, argv, true, true);
 }
 
 // PERSIST key
-function persistCommand(c: Client, argv: Argv): void {
+function persistCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
-  const e = srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (e < 0 || !c.db.persist(e)) {
     c.w.integer(0);
     return;
   }
-  srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'persist');
+  c.db.changed(argv, 1, NOTIFY_GENERIC, 'persist');
   srv.dirty++;
   c.w.integer(1);
 }

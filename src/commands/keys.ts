@@ -23,11 +23,11 @@ import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_OBJECT, SYNTAX } from '../protocol/errors.ts';
-import { ENC_INT, OBJ_LIST, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
-import { NOTIFY_GENERIC } from '../server/config-table.ts';
+import type { Db } from '../store/db.ts';
+import { ENC_INT, OBJ_LIST, OBJ_STRING } from '../store/keyspace.ts';
+import { NOTIFY_GENERIC } from '../store/events.ts';
 import { globMatch } from '../util/glob.ts';
-import type { Client } from '../server/client.ts';
-import type { Server } from '../server/server.ts';
+import type { CommandClient, ServerContext } from './context.ts';
 import type { CommandDef } from './registry.ts';
 
 // ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
@@ -79,24 +79,24 @@ const OBJECT_HELP = [
  * Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH): deletes the key when expired, counts a keyspace
  * hit or miss, does not update the LRU/LFU field. Returns the entry id or -1.
  */
-export function lookupNoTouch(srv: Server, db: Keyspace, b: Uint8Array, o: number, n: number): number {
-  const e = srv.lookupQuiet(db, b, o, n);
+export function lookupNoTouch(srv: ServerContext, db: Db, b: Uint8Array, o: number, n: number): number {
+  const e = db.lookupQuiet(b, o, n);
   if (e < 0) srv.stats.keyspaceMisses++;
   else srv.stats.keyspaceHits++;
   return e;
 }
 
-function lookupArgNoTouch(c: Client, argv: Argv, i: number): number {
+function lookupArgNoTouch(c: CommandClient, argv: Argv, i: number): number {
   return lookupNoTouch(c.srv, c.db, argv.buf, argv.off[i], argv.len[i]);
 }
 
 /** The id that entry `e` has after entry `deleted` of db was deleted (the last entry moves). */
-function idAfterDelete(db: Keyspace, deleted: number, e: number): number {
+function idAfterDelete(db: Db, deleted: number, e: number): number {
   return e === db.count ? deleted : e;
 }
 
 /** Redis's getIntFromObjectOrReply: NaN after replying (msg replaces both default errors). */
-function argInt32(c: Client, argv: Argv, i: number, msg: string | null): number {
+function argInt32(c: CommandClient, argv: Argv, i: number, msg: string | null): number {
   const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
   if (Number.isNaN(v)) {
     c.w.error(msg ?? NOT_INTEGER);
@@ -121,13 +121,13 @@ function sameArg(argv: Argv, i: number, j: number): boolean {
 }
 
 /** Whether the maxmemory policy is an LFU one (the entry's 24-bit field then holds LFU data). */
-function lfuPolicy(srv: Server): boolean {
+function lfuPolicy(srv: ServerContext): boolean {
   const p = srv.config.str('maxmemory-policy');
   return p === 'allkeys-lfu' || p === 'volatile-lfu';
 }
 
 /** Copies the value bytes of src entry e into dst entry ne (which has room for them). */
-function copyBytes(src: Keyspace, e: number, dst: Keyspace, ne: number): void {
+function copyBytes(src: Db, e: number, dst: Db, ne: number): void {
   const n = src.valLen(e);
   const from = src.valOff(e);
   const to = dst.valOff(ne);
@@ -136,30 +136,22 @@ function copyBytes(src: Keyspace, e: number, dst: Keyspace, ne: number): void {
 }
 
 /**
- * Adds key (b, o, n, hash h) to dst: through the server when given (a new key: "new" event),
- * else quietly.
- */
-function addEntry(srv: Server | undefined, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
-  return srv !== undefined ? srv.addKeyBytes(dst, b, o, n, h, vlen, meta) : dst.add(b, o, n, h, vlen, meta);
-}
-
-/**
  * Gives src entry e's value to a new entry for key (b, o, n, hash h) in dst, with the same meta
  * (type, encoding, LRU). Object values are handed over, not copied: the caller must delete e next
  * (which frees e's object slot, not the object). The TTL is not copied. Returns the new id.
  */
-function transferValue(srv: Server, src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
+function transferValue(src: Db, e: number, dst: Db, b: Uint8Array, o: number, n: number, h: number): number {
   const meta = src.meta[e];
   if (!src.holdsObject(e)) {
-    const ne = srv.addKeyBytes(dst, b, o, n, h, src.valLen(e), meta);
+    const ne = dst.adopt(b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
     return ne;
   }
   const obj = src.getObject(e);
   src.detachObject(e);
-  const ne = srv.addKeyBytes(dst, b, o, n, h, 0, meta & ~0xff); // a string entry until it holds the object
-  dst.setObject(ne, obj);
-  dst.meta[ne] = meta;
+  const ne = dst.adopt(b, o, n, h, 0, meta & ~0xff); // a string entry until it holds the object
+  dst.setObject(ne, obj, meta);
+  dst.copyMeta(ne, meta);
   return ne;
 }
 
@@ -177,43 +169,39 @@ export function canDuplicate(type: number): boolean {
 }
 
 /**
- * Adds to dst a copy of src entry e's value under key (b, o, n, hash h), with the LRU field set to
- * `lru` (a copy is a new object). Strings keep their bytes and encoding. Object values go through
- * the type's registered duplicator; a type without one is an internal error (callers check
- * canDuplicate first). The TTL is not copied. Returns the new id. With `srv`, the key is added
- * through it (announced as a new key).
+ * Adds to dst a copy of src entry e's value under key (b, o, n, hash h), announced as a new key
+ * with a fresh LRU field (a copy is a new object). Strings keep their bytes and encoding. Object
+ * values go through the type's registered duplicator; a type without one is an internal error
+ * (callers check canDuplicate first). The TTL is not copied. Returns the new id.
  */
-export function duplicateValue(
-  src: Keyspace, e: number, dst: Keyspace, b: Uint8Array, o: number, n: number, h: number, lru: number, srv?: Server,
-): number {
-  const meta = (src.meta[e] & 0xff) | (lru << 8);
-  const type = meta & 15;
+export function duplicateValue(src: Db, e: number, dst: Db, b: Uint8Array, o: number, n: number, h: number): number {
+  const typeEnc = src.meta[e] & 0xff;
+  const type = typeEnc & 15;
   if (!src.holdsObject(e)) {
-    const ne = addEntry(srv, dst, b, o, n, h, src.valLen(e), meta);
+    const ne = dst.add(b, o, n, h, src.valLen(e), typeEnc);
     copyBytes(src, e, dst, ne);
     return ne;
   }
   const dup = duplicators[type];
   if (dup === undefined) throw new Error(`duplicateValue: no duplicator registered for type ${type}`);
   const copy = dup(src.getObject(e));
-  const ne = addEntry(srv, dst, b, o, n, h, 0, meta & ~0xff);
-  dst.setObject(ne, copy);
-  dst.meta[ne] = meta;
+  const ne = dst.add(b, o, n, h, 0, typeEnc & ~0xff); // a string entry until it holds the object
+  dst.setObject(ne, copy, typeEnc);
   return ne;
 }
 
 // ---- DEL UNLINK EXISTS TOUCH TYPE --------------------------------------------------------------
 
 // DEL key [key ...]
-function delCommand(c: Client, argv: Argv): void {
+function delCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const db = c.db;
   let deleted = 0;
   for (let i = 1; i < argv.argc; i++) {
-    const e = srv.lookupQuiet(db, argv.buf, argv.off[i], argv.len[i]);
+    const e = db.lookupQuiet(argv.buf, argv.off[i], argv.len[i]);
     if (e >= 0) {
-      srv.deleteEntry(db, e);
-      srv.keyChanged(c, argv, i, NOTIFY_GENERIC, 'del');
+      db.delete(e);
+      c.db.changed(argv, i, NOTIFY_GENERIC, 'del');
       deleted++;
     }
   }
@@ -222,38 +210,38 @@ function delCommand(c: Client, argv: Argv): void {
 }
 
 // UNLINK key [key ...]  (synchronous for now, like DEL)
-function unlinkCommand(c: Client, argv: Argv): void {
+function unlinkCommand(c: CommandClient, argv: Argv): void {
   delCommand(c, argv);
 }
 
 // EXISTS key [key ...]
-function existsCommand(c: Client, argv: Argv): void {
+function existsCommand(c: CommandClient, argv: Argv): void {
   let n = 0;
   for (let i = 1; i < argv.argc; i++) if (lookupArgNoTouch(c, argv, i) >= 0) n++;
   c.w.integer(n);
 }
 
 // TOUCH key [key ...]
-function touchCommand(c: Client, argv: Argv): void {
+function touchCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   let n = 0;
-  for (let i = 1; i < argv.argc; i++) if (srv.readKey(c, argv, i) >= 0) n++;
+  for (let i = 1; i < argv.argc; i++) if (c.db.readArg(argv, i) >= 0) n++;
   c.w.integer(n);
 }
 
 // TYPE key
-function typeCommand(c: Client, argv: Argv): void {
+function typeCommand(c: CommandClient, argv: Argv): void {
   const e = lookupArgNoTouch(c, argv, 1);
   c.w.simple(e < 0 ? 'none' : TYPE_NAMES[c.db.type(e)] ?? 'none');
 }
 
 // ---- RENAME RENAMENX MOVE COPY -----------------------------------------------------------------
 
-function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
+function renameGeneric(c: CommandClient, argv: Argv, nx: boolean): void {
   const srv = c.srv;
   const db = c.db;
   const same = sameArg(argv, 1, 2);
-  let e = srv.writeKey(c, argv, 1);
+  let e = c.db.writeArg(argv, 1);
   if (e < 0) {
     c.w.error(NO_SUCH_KEY);
     return;
@@ -263,47 +251,46 @@ function renameGeneric(c: Client, argv: Argv, nx: boolean): void {
     else c.w.ok();
     return;
   }
-  const hs = srv.lastHash;
   const expire = db.getExpire(e);
   const before = db.count;
-  const d = srv.writeKey(c, argv, 2);
-  const hd = srv.lastHash;
+  const d = c.db.writeArg(argv, 2);
+  const hd = db.lastHash;
   // The destination lookup may have expired (deleted) it, moving the source to a new id.
-  if (db.count !== before) e = db.find(argv.buf, argv.off[1], argv.len[1], hs);
+  if (db.count !== before) e = db.peek(argv.buf, argv.off[1], argv.len[1]);
   if (d >= 0) {
     if (nx) {
       c.w.integer(0);
       return;
     }
-    srv.deleteEntry(db, d);
+    db.delete(d);
     e = idAfterDelete(db, d, e);
   }
   const b = argv.buf;
-  const ne = transferValue(srv, db, e, db, b, argv.off[2], argv.len[2], hd);
+  const ne = transferValue(db, e, db, b, argv.off[2], argv.len[2], hd);
   if (expire >= 0) db.setExpire(ne, expire);
-  srv.deleteEntry(db, e);
-  srv.signalModifiedKey(db, b, argv.off[1], argv.len[1]);
-  srv.signalModifiedKey(db, b, argv.off[2], argv.len[2]);
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'rename_from', db, b, argv.off[1], argv.len[1]);
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'rename_to', db, b, argv.off[2], argv.len[2]);
+  db.delete(e);
+  db.signalModified(b, argv.off[1], argv.len[1]);
+  db.signalModified(b, argv.off[2], argv.len[2]);
+  db.notify(NOTIFY_GENERIC, 'rename_from', b, argv.off[1], argv.len[1]);
+  db.notify(NOTIFY_GENERIC, 'rename_to', b, argv.off[2], argv.len[2]);
   srv.dirty++;
-  srv.signalKeyReady(db, b, argv.off[2], argv.len[2]);
+  db.signalReady(b, argv.off[2], argv.len[2]);
   if (nx) c.w.integer(1);
   else c.w.ok();
 }
 
 // RENAME key newkey
-function renameCommand(c: Client, argv: Argv): void {
+function renameCommand(c: CommandClient, argv: Argv): void {
   renameGeneric(c, argv, false);
 }
 
 // RENAMENX key newkey
-function renamenxCommand(c: Client, argv: Argv): void {
+function renamenxCommand(c: CommandClient, argv: Argv): void {
   renameGeneric(c, argv, true);
 }
 
 // MOVE key db
-function moveCommand(c: Client, argv: Argv): void {
+function moveCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const id = argInt32(c, argv, 2, null);
   if (Number.isNaN(id)) return;
@@ -320,30 +307,30 @@ function moveCommand(c: Client, argv: Argv): void {
   const b = argv.buf;
   const o = argv.off[1];
   const n = argv.len[1];
-  const e = srv.lookupWrite(src, b, o, n);
+  const e = src.lookupWrite(b, o, n);
   if (e < 0) {
     c.w.integer(0);
     return;
   }
   const expire = src.getExpire(e);
-  if (srv.lookupWrite(dst, b, o, n) >= 0) {
+  if (dst.lookupWrite(b, o, n) >= 0) {
     c.w.integer(0);
     return;
   }
-  const ne = transferValue(srv, src, e, dst, b, o, n, srv.lastHash);
+  const ne = transferValue(src, e, dst, b, o, n, dst.lastHash);
   if (expire >= 0) dst.setExpire(ne, expire);
-  srv.deleteEntry(src, e);
-  srv.signalModifiedKey(src, b, o, n);
-  srv.signalModifiedKey(dst, b, o, n);
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'move_from', src, b, o, n);
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'move_to', dst, b, o, n);
+  src.delete(e);
+  src.signalModified(b, o, n);
+  dst.signalModified(b, o, n);
+  src.notify(NOTIFY_GENERIC, 'move_from', b, o, n);
+  dst.notify(NOTIFY_GENERIC, 'move_to', b, o, n);
   srv.dirty++;
-  srv.signalKeyReady(dst, b, o, n);
+  dst.signalReady(b, o, n);
   c.w.integer(1);
 }
 
 // COPY source destination [DB destination-db] [REPLACE]
-function copyCommand(c: Client, argv: Argv): void {
+function copyCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const src = c.db;
   let dst = c.db;
@@ -369,20 +356,19 @@ function copyCommand(c: Client, argv: Argv): void {
     c.w.error(SAME_OBJECT);
     return;
   }
-  let e = srv.readKey(c, argv, 1);
+  let e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
   }
-  const hs = srv.lastHash;
   const expire = src.getExpire(e);
   const before = src.count;
   const b = argv.buf;
   const o = argv.off[2];
   const n = argv.len[2];
-  const d = srv.lookupWrite(dst, b, o, n);
-  const hd = srv.lastHash;
-  if (src.count !== before) e = src.find(argv.buf, argv.off[1], argv.len[1], hs);
+  const d = dst.lookupWrite(b, o, n);
+  const hd = dst.lastHash;
+  if (src.count !== before) e = src.peek(argv.buf, argv.off[1], argv.len[1]);
   if (d >= 0 && !replace) {
     c.w.integer(0);
     return;
@@ -392,22 +378,22 @@ function copyCommand(c: Client, argv: Argv): void {
     return;
   }
   if (d >= 0) {
-    srv.deleteEntry(dst, d);
+    dst.delete(d);
     if (dst === src) e = idAfterDelete(src, d, e);
   }
-  const ne = duplicateValue(src, e, dst, b, o, n, hd, srv.lruClock, srv);
+  const ne = duplicateValue(src, e, dst, b, o, n, hd);
   if (expire >= 0) dst.setExpire(ne, expire);
-  srv.signalModifiedKey(dst, b, o, n);
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'copy_to', dst, b, o, n);
+  dst.signalModified(b, o, n);
+  dst.notify(NOTIFY_GENERIC, 'copy_to', b, o, n);
   srv.dirty++;
-  srv.signalKeyReady(dst, b, o, n);
+  dst.signalReady(b, o, n);
   c.w.integer(1);
 }
 
 // ---- DBSIZE KEYS SCAN RANDOMKEY ------------------------------------------------------------------
 
 // DBSIZE
-function dbsizeCommand(c: Client): void {
+function dbsizeCommand(c: CommandClient): void {
   c.w.integer(c.db.count);
 }
 
@@ -416,7 +402,7 @@ function dbsizeCommand(c: Client): void {
  * one step: a reply of many bulk strings then never makes the writer move its pending bytes more
  * than once.
  */
-function reserveKeys(c: Client, db: Keyspace, count: number): void {
+function reserveKeys(c: CommandClient, db: Db, count: number): void {
   let bytes = 32;
   for (let i = 0; i < count; i++) {
     const e = ids.items[i];
@@ -434,7 +420,7 @@ const FILTERED = -1;
 const ids = new IntList();
 
 // KEYS pattern
-function keysCommand(c: Client, argv: Argv): void {
+function keysCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
   const pb = argv.buf;
   const po = argv.off[1];
@@ -445,8 +431,7 @@ function keysCommand(c: Client, argv: Argv): void {
   ids.clear();
   for (let e = 0; e < db.count; e++) {
     if (!all && !globMatch(pb, po, pn, u8, db.keyOff(e), db.keyLen(e), false)) continue;
-    const x = db.expi[e];
-    if (x >= 0 && now > db.expAt[x]) continue; // expired: skipped, not deleted (as Redis)
+    if (db.isExpiredAt(e, now)) continue; // expired: skipped, not deleted (as Redis)
     ids.push(e);
   }
   reserveKeys(c, db, ids.length);
@@ -510,7 +495,7 @@ export const scanOptions = { count: 10, pattern: -1, type: -1 };
  * Parses [MATCH pattern] [COUNT count] (and [TYPE type] when allowType: SCAN only) from argv[from]
  * into `scanOptions`, as scanGenericCommand does. Returns false after replying the error.
  */
-export function parseScanOptions(c: Client, argv: Argv, from: number, allowType: boolean): boolean {
+export function parseScanOptions(c: CommandClient, argv: Argv, from: number, allowType: boolean): boolean {
   scanOptions.count = 10;
   scanOptions.pattern = -1;
   scanOptions.type = -1;
@@ -543,7 +528,7 @@ export function parseScanOptions(c: Client, argv: Argv, from: number, allowType:
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-function scanCommand(c: Client, argv: Argv): void {
+function scanCommand(c: CommandClient, argv: Argv): void {
   const cursor = parseScanCursor(argv.buf, argv.off[1], argv.len[1]);
   if (cursor < 0) {
     c.w.error(INVALID_CURSOR);
@@ -553,7 +538,7 @@ function scanCommand(c: Client, argv: Argv): void {
   scanKeys(c, cursor, scanOptions.count, scanOptions.pattern, scanOptions.type, argv);
 }
 
-function scanKeys(c: Client, cursor: number, count: number, patArg: number, typeArg: number, argv: Argv): void {
+function scanKeys(c: CommandClient, cursor: number, count: number, patArg: number, typeArg: number, argv: Argv): void {
   const srv = c.srv;
   const db = c.db;
   // Step 1: collect whole buckets until `count` keys, as scanGenericCommand does.
@@ -580,8 +565,7 @@ function scanKeys(c: Client, cursor: number, count: number, patArg: number, type
       ids.items[i] = FILTERED;
       continue;
     }
-    const x = db.expi[e];
-    const isExpired = x >= 0 && now > db.expAt[x];
+    const isExpired = db.isExpiredAt(e, now);
     if (isExpired) (expired ??= []).push(e);
     if (typeArg >= 0) {
       // lookupKeyReadWithFlags(NOTOUCH): counts a hit, or deletes the expired key and counts a
@@ -622,12 +606,12 @@ function scanKeys(c: Client, cursor: number, count: number, patArg: number, type
   ids.clear();
   if (expired !== null) {
     expired.sort((a, b) => b - a);
-    for (const e of expired) srv.expireEntry(db, e);
+    for (const e of expired) db.expireEntry(e);
   }
 }
 
 // RANDOMKEY
-function randomkeyCommand(c: Client): void {
+function randomkeyCommand(c: CommandClient): void {
   const srv = c.srv;
   const db = c.db;
   for (;;) {
@@ -636,8 +620,8 @@ function randomkeyCommand(c: Client): void {
       c.w.nullBulk();
       return;
     }
-    if (db.expi[e] >= 0 && srv.isExpired(db, e)) {
-      srv.expireEntry(db, e);
+    if (db.isExpired(e)) {
+      db.expireEntry(e);
       continue;
     }
     c.w.bulk(db.arena.u8, db.keyOff(e), db.keyLen(e));
@@ -648,7 +632,7 @@ function randomkeyCommand(c: Client): void {
 // ---- FLUSHDB FLUSHALL SWAPDB ---------------------------------------------------------------------
 
 /** Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; false after replying a syntax error. */
-function flushArgs(c: Client, argv: Argv): boolean {
+function flushArgs(c: CommandClient, argv: Argv): boolean {
   if (argv.argc === 1) return true;
   if (argv.argc === 2 && (argv.is(1, 'sync') || argv.is(1, 'async'))) return true;
   c.w.error(SYNTAX);
@@ -656,21 +640,21 @@ function flushArgs(c: Client, argv: Argv): boolean {
 }
 
 // FLUSHDB [ASYNC | SYNC]
-function flushdbCommand(c: Client, argv: Argv): void {
+function flushdbCommand(c: CommandClient, argv: Argv): void {
   if (!flushArgs(c, argv)) return;
   c.srv.flushDb(c.db);
   c.w.ok();
 }
 
 // FLUSHALL [ASYNC | SYNC]
-function flushallCommand(c: Client, argv: Argv): void {
+function flushallCommand(c: CommandClient, argv: Argv): void {
   if (!flushArgs(c, argv)) return;
   c.srv.flushAll();
   c.w.ok();
 }
 
 // SWAPDB index1 index2
-function swapdbCommand(c: Client, argv: Argv): void {
+function swapdbCommand(c: CommandClient, argv: Argv): void {
   const id1 = argInt32(c, argv, 1, INVALID_FIRST_DB);
   if (Number.isNaN(id1)) return;
   const id2 = argInt32(c, argv, 2, INVALID_SECOND_DB);
@@ -687,7 +671,7 @@ function swapdbCommand(c: Client, argv: Argv): void {
 // ---- OBJECT ------------------------------------------------------------------------------------
 
 // OBJECT ENCODING key
-function objectEncodingCommand(c: Client, argv: Argv): void {
+function objectEncodingCommand(c: CommandClient, argv: Argv): void {
   const e = lookupArgNoTouch(c, argv, 2);
   if (e < 0) {
     c.w.nullBulk();
@@ -704,7 +688,7 @@ function objectEncodingCommand(c: Client, argv: Argv): void {
  * small integer is unshared in Redis (refcount 1) until it is rewritten; here it reports shared.
  */
 // OBJECT REFCOUNT key
-function objectRefcountCommand(c: Client, argv: Argv): void {
+function objectRefcountCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const db = c.db;
   const e = lookupArgNoTouch(c, argv, 2);
@@ -721,14 +705,14 @@ function objectRefcountCommand(c: Client, argv: Argv): void {
 }
 
 /** Redis: maxmemory == 0 || !(maxmemory_policy & MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
-function sharedIntegersAllowed(srv: Server): boolean {
+function sharedIntegersAllowed(srv: ServerContext): boolean {
   if (srv.config.num('maxmemory') === 0) return true;
   const p = srv.config.str('maxmemory-policy');
   return !(p.endsWith('-lru') || p.endsWith('-lfu'));
 }
 
 // OBJECT IDLETIME key
-function objectIdletimeCommand(c: Client, argv: Argv): void {
+function objectIdletimeCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const e = lookupArgNoTouch(c, argv, 2);
   if (e < 0) {
@@ -746,7 +730,7 @@ function objectIdletimeCommand(c: Client, argv: Argv): void {
 }
 
 // OBJECT FREQ key
-function objectFreqCommand(c: Client, argv: Argv): void {
+function objectFreqCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const e = lookupArgNoTouch(c, argv, 2);
   if (e < 0) {
@@ -774,7 +758,7 @@ export function lfuDecrAndReturn(field: number, decayTime: number): number {
 }
 
 // OBJECT HELP
-function objectHelpCommand(c: Client): void {
+function objectHelpCommand(c: CommandClient): void {
   const w = c.w;
   w.arrayHeader(OBJECT_HELP.length);
   for (const line of OBJECT_HELP) w.simple(line);

@@ -11,16 +11,21 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from '../protocol/argv.ts';
-import type { Client } from '../server/client.ts';
-import type { LatencyHistogram } from '../server/info.ts';
+import type { LatencyHistogram } from '../util/latency-histogram.ts';
+import type { CommandClient, Handler } from './context.ts';
 
-export type Handler = (c: Client, argv: Argv) => void;
+export type { Handler };
 
-export interface CommandDef {
+/**
+ * One command as a family declares it. `C` is the client type its handler takes: CommandClient
+ * for data commands; server/commands/ declare CommandDef<Client> (the concrete client), which
+ * the server registers with registerServerCommands.
+ */
+export interface CommandDef<C = CommandClient> {
   name: string;
   summary: string;
-  handler?: Handler;
-  subcommands?: CommandDef[];
+  handler?: Handler<C>;
+  subcommands?: CommandDef<C>[];
   /** Key positions for commands whose keys the first/last/step triple cannot describe. */
   getKeys?: (argv: Argv) => number[];
 }
@@ -65,9 +70,12 @@ export const CMD_ALLOW_BUSY = 1 << 16;
 export const CMD_PUBSUB_CONTEXT = 1 << 24;
 /** Ours: runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET). */
 export const CMD_TRANSACTION_CONTROL = 1 << 25;
+/** Redis's CMD_TOUCHES_ARBITRARY_KEYS (internal, not in COMMAND INFO): may expire any key. */
+export const CMD_TOUCHES_ARBITRARY_KEYS = 1 << 26;
 
 const PUBSUB_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+const TOUCHES_ARBITRARY_KEYS = new Set(['keys', 'scan', 'randomkey']);
 
 const FLAG_BITS: Record<string, number> = {
   write: CMD_WRITE, readonly: CMD_READONLY, denyoom: CMD_DENYOOM, admin: CMD_ADMIN,
@@ -113,6 +121,7 @@ export class Command {
     for (const fl of meta.flags) f |= FLAG_BITS[fl] ?? 0;
     if (parent === null && PUBSUB_CONTEXT.has(this.name)) f |= CMD_PUBSUB_CONTEXT;
     if (parent === null && TRANSACTION_CONTROL.has(this.name)) f |= CMD_TRANSACTION_CONTROL;
+    if (parent === null && TOUCHES_ARBITRARY_KEYS.has(this.name)) f |= CMD_TOUCHES_ARBITRARY_KEYS;
     this.flags = f;
     this.parent = parent;
     this.getKeys = def.getKeys ?? null;

@@ -16,10 +16,11 @@ import {
   NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime, wrongArity,
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
-import { NOTIFY_GENERIC, NOTIFY_STRING } from '../server/config-table.ts';
-import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
+import { NOTIFY_GENERIC, NOTIFY_STRING } from '../store/events.ts';
+import type { Db } from '../store/db.ts';
+import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING } from '../store/keyspace.ts';
 import { formatInt64, int64ByteLength, parseInt64, formatLongDoubleHuman, longDoubleAdd, longDoubleIsFinite, parseLongDouble, type LongDouble } from '../util/numbers.ts';
-import type { Client } from '../server/client.ts';
+import type { CommandClient } from './context.ts';
 import type { CommandDef } from './registry.ts';
 import { INT64_MAX, INT64_MIN, addInt64, argInt64, replyValue, storeString, stringEncoding, wrongType } from './util.ts';
 
@@ -37,7 +38,7 @@ const ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 const MAX_STRING = 2 ** 31 - 1;
 
 /** Redis's checkStringLength. */
-function checkStringLength(c: Client, size: number): boolean {
+function checkStringLength(c: CommandClient, size: number): boolean {
   if (size > parserLimits.maxBulkLen || size > MAX_STRING) {
     c.w.error(STRING_TOO_LONG);
     return false;
@@ -56,7 +57,7 @@ const parsed: ExtendedArgs = { flags: 0, expireIdx: 0 };
  * Parses SET's (forSet) or GETEX's options from argument `from` (parseExtendedStringArguments).
  * Returns false after replying a syntax error.
  */
-function parseExtended(c: Client, argv: Argv, from: number, forSet: boolean): boolean {
+function parseExtended(c: CommandClient, argv: Argv, from: number, forSet: boolean): boolean {
   let flags = 0;
   let expireIdx = 0;
   for (let j = from; j < argv.argc; j++) {
@@ -92,7 +93,7 @@ function parseExtended(c: Client, argv: Argv, from: number, forSet: boolean): bo
  * Absolute expiry in ms from an EX/PX/EXAT/PXAT argument (getExpireMillisecondsOrReply).
  * Returns NaN after replying an error.
  */
-function expireFromArg(c: Client, argv: Argv, i: number, flags: number, fullName: string): number {
+function expireFromArg(c: CommandClient, argv: Argv, i: number, flags: number, fullName: string): number {
   const raw = argInt64(c, argv, i);
   if (raw === null) return NaN;
   const seconds = (flags & (SET_EX | SET_EXAT)) !== 0;
@@ -111,7 +112,7 @@ function expireFromArg(c: Client, argv: Argv, i: number, flags: number, fullName
 }
 
 /** GET's reply for entry e (nil when absent); false after a WRONGTYPE reply. */
-function replyGet(c: Client, db: Keyspace, e: number): boolean {
+function replyGet(c: CommandClient, db: Db, e: number): boolean {
   if (e < 0) {
     c.w.nullBulk();
     return true;
@@ -122,14 +123,14 @@ function replyGet(c: Client, db: Keyspace, e: number): boolean {
 }
 
 // SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
-function setCommand(c: Client, argv: Argv): void {
+function setCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 3) {
     // Fast path: plain SET.
-    const e = c.srv.writeKey(c, argv, 1);
+    const e = c.db.writeArg(argv, 1);
     const o = argv.off[2];
     const n = argv.len[2];
     storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
-    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+    c.db.changed(argv, 1, NOTIFY_STRING, 'set');
     c.srv.dirty++;
     c.w.ok();
     return;
@@ -138,7 +139,7 @@ function setCommand(c: Client, argv: Argv): void {
   setGeneric(c, argv, parsed.flags, parsed.expireIdx, 'set');
 }
 
-function setGeneric(c: Client, argv: Argv, flags: number, expireIdx: number, fullName: string): void {
+function setGeneric(c: CommandClient, argv: Argv, flags: number, expireIdx: number, fullName: string): void {
   let at = -1;
   if (expireIdx > 0) {
     at = expireFromArg(c, argv, expireIdx, flags, fullName);
@@ -147,10 +148,10 @@ function setGeneric(c: Client, argv: Argv, flags: number, expireIdx: number, ful
   const srv = c.srv;
   const db = c.db;
   if ((flags & SET_GET) !== 0) {
-    const g = srv.readKey(c, argv, 1);
+    const g = c.db.readArg(argv, 1);
     if (!replyGet(c, db, g)) return;
   }
-  const e = srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (((flags & SET_NX) !== 0 && e >= 0) || ((flags & SET_XX) !== 0 && e < 0)) {
     if ((flags & SET_GET) === 0) c.w.nullBulk();
     return;
@@ -158,18 +159,18 @@ function setGeneric(c: Client, argv: Argv, flags: number, expireIdx: number, ful
   const o = argv.off[2];
   const n = argv.len[2];
   const ne = storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), (flags & SET_KEEPTTL) !== 0);
-  srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'set');
   srv.dirty++;
   if (at >= 0) {
     db.setExpire(ne, at);
-    srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', db, argv.buf, argv.off[1], argv.len[1]);
+    db.notify(NOTIFY_GENERIC, 'expire', argv.buf, argv.off[1], argv.len[1]);
   }
   if ((flags & SET_GET) === 0) c.w.ok();
 }
 
 // SETNX key value
-function setnxCommand(c: Client, argv: Argv): void {
-  const e = c.srv.writeKey(c, argv, 1);
+function setnxCommand(c: CommandClient, argv: Argv): void {
+  const e = c.db.writeArg(argv, 1);
   if (e >= 0) {
     c.w.integer(0);
     return;
@@ -177,42 +178,42 @@ function setnxCommand(c: Client, argv: Argv): void {
   const o = argv.off[2];
   const n = argv.len[2];
   storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'set');
   c.srv.dirty++;
   c.w.integer(1);
 }
 
 // SETEX key seconds value
-function setexCommand(c: Client, argv: Argv): void {
+function setexCommand(c: CommandClient, argv: Argv): void {
   setWithExpire(c, argv, SET_EX, 'setex');
 }
 
 // PSETEX key milliseconds value
-function psetexCommand(c: Client, argv: Argv): void {
+function psetexCommand(c: CommandClient, argv: Argv): void {
   setWithExpire(c, argv, SET_PX, 'psetex');
 }
 
-function setWithExpire(c: Client, argv: Argv, unit: number, fullName: string): void {
+function setWithExpire(c: CommandClient, argv: Argv, unit: number, fullName: string): void {
   const at = expireFromArg(c, argv, 2, unit, fullName);
   if (Number.isNaN(at)) return;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   const o = argv.off[3];
   const n = argv.len[3];
   const ne = storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'set');
   c.srv.dirty++;
   c.db.setExpire(ne, at);
-  c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'expire', c.db, argv.buf, argv.off[1], argv.len[1]);
+  c.db.notify(NOTIFY_GENERIC, 'expire', argv.buf, argv.off[1], argv.len[1]);
   c.w.ok();
 }
 
 // GET key
-function getCommand(c: Client, argv: Argv): void {
-  replyGet(c, c.db, c.srv.readKey(c, argv, 1));
+function getCommand(c: CommandClient, argv: Argv): void {
+  replyGet(c, c.db, c.db.readArg(argv, 1));
 }
 
 // GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]
-function getexCommand(c: Client, argv: Argv): void {
+function getexCommand(c: CommandClient, argv: Argv): void {
   if (!parseExtended(c, argv, 2, false)) return;
   const { flags, expireIdx } = parsed;
   let at = -1;
@@ -221,7 +222,7 @@ function getexCommand(c: Client, argv: Argv): void {
     if (Number.isNaN(at)) return;
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
@@ -232,56 +233,56 @@ function getexCommand(c: Client, argv: Argv): void {
   if (at >= 0) {
     // Only EXAT/PXAT can name a time already past: the key goes, as an explicit delete.
     if (at <= Date.now()) {
-      srv.deleteEntry(db, e);
-      srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
+      db.delete(e);
+      c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
     } else {
       db.setExpire(e, at);
-      srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'expire');
+      c.db.changed(argv, 1, NOTIFY_GENERIC, 'expire');
     }
     srv.dirty++;
   } else if ((flags & SET_PERSIST) !== 0 && db.persist(e)) {
-    srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'persist');
+    c.db.changed(argv, 1, NOTIFY_GENERIC, 'persist');
     srv.dirty++;
   }
 }
 
 // GETDEL key
-function getdelCommand(c: Client, argv: Argv): void {
+function getdelCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (!replyGet(c, db, e) || e < 0) return;
-  c.srv.deleteEntry(db, e);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_GENERIC, 'del');
+  db.delete(e);
+  c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
   c.srv.dirty++;
 }
 
 // GETSET key value
-function getsetCommand(c: Client, argv: Argv): void {
+function getsetCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const g = c.srv.readKey(c, argv, 1);
+  const g = c.db.readArg(argv, 1);
   if (!replyGet(c, db, g)) return;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   const o = argv.off[2];
   const n = argv.len[2];
   storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'set');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'set');
   c.srv.dirty++;
 }
 
 // MGET key [key ...]
-function mgetCommand(c: Client, argv: Argv): void {
+function mgetCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
   const w = c.w;
   w.arrayHeader(argv.argc - 1);
   for (let i = 1; i < argv.argc; i++) {
-    const e = c.srv.readKey(c, argv, i);
+    const e = c.db.readArg(argv, i);
     if (e < 0 || (db.meta[e] & 15) !== OBJ_STRING) w.nullBulk();
     else replyValue(c, db, e);
   }
 }
 
 // MSET key value [key value ...]
-function msetCommand(c: Client, argv: Argv): void {
+function msetCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc % 2 === 0) {
     c.w.error(wrongArity('mset'));
     return;
@@ -290,25 +291,25 @@ function msetCommand(c: Client, argv: Argv): void {
   c.w.ok();
 }
 
-function msetAll(c: Client, argv: Argv): void {
+function msetAll(c: CommandClient, argv: Argv): void {
   for (let i = 1; i < argv.argc; i += 2) {
-    const e = c.srv.writeKey(c, argv, i);
+    const e = c.db.writeArg(argv, i);
     const o = argv.off[i + 1];
     const n = argv.len[i + 1];
     storeString(c, argv, i, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
-    c.srv.keyChanged(c, argv, i, NOTIFY_STRING, 'set');
+    c.db.changed(argv, i, NOTIFY_STRING, 'set');
   }
   c.srv.dirty += (argv.argc - 1) / 2;
 }
 
 // MSETNX key value [key value ...]
-function msetnxCommand(c: Client, argv: Argv): void {
+function msetnxCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc % 2 === 0) {
     c.w.error(wrongArity('msetnx'));
     return;
   }
   for (let i = 1; i < argv.argc; i += 2) {
-    if (c.srv.writeKey(c, argv, i) >= 0) {
+    if (c.db.writeArg(argv, i) >= 0) {
       c.w.integer(0);
       return;
     }
@@ -318,15 +319,15 @@ function msetnxCommand(c: Client, argv: Argv): void {
 }
 
 // APPEND key value
-function appendCommand(c: Client, argv: Argv): void {
+function appendCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   const o = argv.off[2];
   const n = argv.len[2];
   if (e < 0) {
     // The new value is the argument object as parsed: embstr or raw, never int.
     storeString(c, argv, 1, -1, argv.buf, o, n, n <= 44 ? ENC_EMBSTR : ENC_RAW, false);
-    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'append');
+    c.db.changed(argv, 1, NOTIFY_STRING, 'append');
     c.srv.dirty++;
     c.w.integer(n);
     return;
@@ -337,15 +338,15 @@ function appendCommand(c: Client, argv: Argv): void {
   const v = db.resizeValue(e, old + n, old);
   db.arena.u8.set(argv.buf.subarray(o, o + n), v + old);
   db.setEncoding(e, ENC_RAW);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'append');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'append');
   c.srv.dirty++;
   c.w.integer(old + n);
 }
 
 // STRLEN key
-function strlenCommand(c: Client, argv: Argv): void {
+function strlenCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -355,7 +356,7 @@ function strlenCommand(c: Client, argv: Argv): void {
 }
 
 // GETRANGE key start end
-function getrangeCommand(c: Client, argv: Argv): void {
+function getrangeCommand(c: CommandClient, argv: Argv): void {
   const s = argInt64(c, argv, 2);
   if (s === null) return;
   const en = argInt64(c, argv, 3);
@@ -363,7 +364,7 @@ function getrangeCommand(c: Client, argv: Argv): void {
   let start = Number(s);
   let end = Number(en);
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.bulkString('');
     return;
@@ -387,7 +388,7 @@ function getrangeCommand(c: Client, argv: Argv): void {
 }
 
 // SETRANGE key offset value
-function setrangeCommand(c: Client, argv: Argv): void {
+function setrangeCommand(c: CommandClient, argv: Argv): void {
   const off = argInt64(c, argv, 2);
   if (off === null) return;
   if (off < 0) {
@@ -397,7 +398,7 @@ function setrangeCommand(c: Client, argv: Argv): void {
   const offset = Number(off);
   const db = c.db;
   const n = argv.len[3];
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (e < 0) {
     if (n === 0) {
       c.w.integer(0);
@@ -409,7 +410,7 @@ function setrangeCommand(c: Client, argv: Argv): void {
     const u8 = db.arena.u8;
     u8.fill(0, v, v + offset);
     u8.set(argv.view(3), v + offset);
-    c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'setrange');
+    c.db.changed(argv, 1, NOTIFY_STRING, 'setrange');
     c.srv.dirty++;
     c.w.integer(offset + n);
     return;
@@ -427,7 +428,7 @@ function setrangeCommand(c: Client, argv: Argv): void {
   if (offset > old) u8.fill(0, v + old, v + offset);
   u8.set(argv.view(3), v + offset);
   db.setEncoding(e, ENC_RAW);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'setrange');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'setrange');
   c.srv.dirty++;
   c.w.integer(total);
 }
@@ -435,7 +436,7 @@ function setrangeCommand(c: Client, argv: Argv): void {
 const intScratch = Buffer.allocUnsafe(24);
 
 /** Writes a decimal integer as the string value of key argv[1] (int encoding), in place. */
-function storeInteger(c: Client, argv: Argv, e: number, value: number | bigint): void {
+function storeInteger(c: CommandClient, argv: Argv, e: number, value: number | bigint): void {
   const len = int64ByteLength(value);
   if (e >= 0) {
     const db = c.db;
@@ -448,9 +449,9 @@ function storeInteger(c: Client, argv: Argv, e: number, value: number | bigint):
 }
 
 /** INCR/DECR/INCRBY/DECRBY (incrDecrCommand). */
-function incrDecr(c: Client, argv: Argv, incr: number | bigint): void {
+function incrDecr(c: CommandClient, argv: Argv, incr: number | bigint): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   let cur: number | bigint = 0;
   if (e >= 0) {
     if (wrongType(c, db, e, OBJ_STRING)) return;
@@ -467,30 +468,30 @@ function incrDecr(c: Client, argv: Argv, incr: number | bigint): void {
     return;
   }
   storeInteger(c, argv, e, result);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'incrby');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'incrby');
   c.srv.dirty++;
   if (typeof result === 'number') c.w.integer(result);
   else c.w.bigInteger(result);
 }
 
 // INCR key
-function incrCommand(c: Client, argv: Argv): void {
+function incrCommand(c: CommandClient, argv: Argv): void {
   incrDecr(c, argv, 1);
 }
 
 // DECR key
-function decrCommand(c: Client, argv: Argv): void {
+function decrCommand(c: CommandClient, argv: Argv): void {
   incrDecr(c, argv, -1);
 }
 
 // INCRBY key increment
-function incrbyCommand(c: Client, argv: Argv): void {
+function incrbyCommand(c: CommandClient, argv: Argv): void {
   const v = argInt64(c, argv, 2);
   if (v !== null) incrDecr(c, argv, v);
 }
 
 // DECRBY key decrement
-function decrbyCommand(c: Client, argv: Argv): void {
+function decrbyCommand(c: CommandClient, argv: Argv): void {
   const v = argInt64(c, argv, 2);
   if (v === null) return;
   if (v === INT64_MIN) {
@@ -503,9 +504,9 @@ function decrbyCommand(c: Client, argv: Argv): void {
 const ZERO_LD = parseLongDouble(Buffer.from('0'), 0, 1) as LongDouble;
 
 // INCRBYFLOAT key increment
-function incrbyfloatCommand(c: Client, argv: Argv): void {
+function incrbyfloatCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   let cur: LongDouble | null = ZERO_LD;
   if (e >= 0) {
     if (wrongType(c, db, e, OBJ_STRING)) return;
@@ -524,17 +525,17 @@ function incrbyfloatCommand(c: Client, argv: Argv): void {
   const text = formatLongDoubleHuman(value);
   const bytes = Buffer.from(text, 'latin1');
   storeString(c, argv, 1, e, bytes, 0, bytes.length, bytes.length <= 44 ? ENC_EMBSTR : ENC_RAW, true);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_STRING, 'incrbyfloat');
+  c.db.changed(argv, 1, NOTIFY_STRING, 'incrbyfloat');
   c.srv.dirty++;
   c.w.bulk(bytes, 0, bytes.length);
 }
 
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
-function lcsCommand(c: Client, argv: Argv): void {
+function lcsCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const ea = c.srv.readKey(c, argv, 1);
+  const ea = c.db.readArg(argv, 1);
   const va = ea >= 0 && db.type(ea) === OBJ_STRING ? db.valBytes(ea) : null;
-  const eb = c.srv.readKey(c, argv, 2);
+  const eb = c.db.readArg(argv, 2);
   if ((ea >= 0 && db.type(ea) !== OBJ_STRING) || (eb >= 0 && db.type(eb) !== OBJ_STRING)) {
     c.w.error('ERR The specified keys must contain string values');
     return;
@@ -578,7 +579,7 @@ function lcsCommand(c: Client, argv: Argv): void {
  * that collects the common string and, for IDX, the matching ranges from last to first, merging
  * contiguous matches (the order and merging rules of Redis's implementation).
  */
-function lcsReply(c: Client, a: Uint8Array, b: Uint8Array, getIdx: boolean, getLen: boolean, withMatchLen: boolean, minMatchLen: number): void {
+function lcsReply(c: CommandClient, a: Uint8Array, b: Uint8Array, getIdx: boolean, getLen: boolean, withMatchLen: boolean, minMatchLen: number): void {
   const alen = a.length;
   const blen = b.length;
   const cols = blen + 1;

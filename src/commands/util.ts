@@ -5,9 +5,9 @@
 import type { Argv } from '../protocol/argv.ts';
 import { parseInt64, parseLongLong } from '../util/numbers.ts';
 import { NOT_INTEGER, WRONGTYPE } from '../protocol/errors.ts';
-import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING, type Keyspace } from '../store/keyspace.ts';
-import { hashBytes } from '../store/hash.ts';
-import type { Client } from '../server/client.ts';
+import type { Db } from '../store/db.ts';
+import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING } from '../store/keyspace.ts';
+import type { CommandClient } from './context.ts';
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
@@ -16,7 +16,7 @@ export const INT64_MIN = -9223372036854775808n;
  * Argument i as an int64. Returns a number (safe integers) or a bigint (beyond), or null after
  * replying `err`.
  */
-export function argInt64(c: Client, argv: Argv, i: number, err = NOT_INTEGER): number | bigint | null {
+export function argInt64(c: CommandClient, argv: Argv, i: number, err = NOT_INTEGER): number | bigint | null {
   const v = parseInt64(argv.buf, argv.off[i], argv.len[i]);
   if (v === null) c.w.error(err);
   return v;
@@ -38,7 +38,7 @@ export function addInt64(cur: number | bigint, incr: number | bigint): number | 
 }
 
 /** Argument i as an integer in [min, max] (JS-safe bounds), or NaN after replying `err`. */
-export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min = -Infinity, max = Infinity): number {
+export function argLong(c: CommandClient, argv: Argv, i: number, err = NOT_INTEGER, min = -Infinity, max = Infinity): number {
   const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
   if (Number.isNaN(v)) {
     c.w.error(err);
@@ -55,7 +55,7 @@ export function argLong(c: Client, argv: Argv, i: number, err = NOT_INTEGER, min
  * Argument i as a C int (getIntFromObjectOrReply): NaN after replying NOT_INTEGER, or Redis's
  * range message when it is an integer outside [min, max].
  */
-export function argInt(c: Client, argv: Argv, i: number, min = -2147483648, max = 2147483647): number {
+export function argInt(c: CommandClient, argv: Argv, i: number, min = -2147483648, max = 2147483647): number {
   const v = parseLongLong(argv.buf, argv.off[i], argv.len[i]);
   if (Number.isNaN(v)) {
     c.w.error(NOT_INTEGER);
@@ -75,49 +75,34 @@ export function stringEncoding(b: Uint8Array, o: number, n: number): number {
 }
 
 /** Replies WRONGTYPE and returns true when entry e is not of `type`. */
-export function wrongType(c: Client, db: Keyspace, e: number, type: number): boolean {
-  if ((db.meta[e] & 15) === type) return false;
+export function wrongType(c: CommandClient, db: Db, e: number, type: number): boolean {
+  if (db.type(e) === type) return false;
   c.w.error(WRONGTYPE);
   return true;
 }
 
 /**
- * Stores bytes b[o, o+n) as the string value of key argv[k]. `e` is the key's entry (or -1) from a
- * lookup just made. Overwrites a value of any type; drops the TTL unless keepTtl.
- * Returns the entry id.
+ * Stores bytes b[o, o+n) as the string value of key argv[k] (Redis's setKey with a string).
+ * `e` is the key's entry (or -1) from a lookup just made. Overwrites a value of any type; drops
+ * the TTL unless keepTtl. Returns the entry id.
  *
  * Only a key that did not exist is announced as "new": replacing a value of another type is an
- * overwrite (Redis's dbOverwrite), even though the entry is re-created here. The caller reports
- * the command's own event (WATCH touch, "set" ...).
+ * overwrite (dbOverwrite). The caller reports the command's own event (WATCH touch, "set" ...).
  */
 export function storeString(
-  c: Client, argv: Argv, k: number, e: number, b: Uint8Array, o: number, n: number, enc: number, keepTtl: boolean,
+  c: CommandClient, argv: Argv, k: number, e: number, b: Uint8Array, o: number, n: number, enc: number, keepTtl: boolean,
 ): number {
   const db = c.db;
-  if (e >= 0 && (db.meta[e] & 15) !== OBJ_STRING) {
-    const ttl = db.getExpire(e);
-    db.delete(e);
-    const ne = addString(c, argv, k, b, o, n, enc, false);
-    if (keepTtl && ttl >= 0) db.setExpire(ne, ttl);
-    return ne;
+  let v: number;
+  if (e >= 0 && db.type(e) === OBJ_STRING) {
+    // Same type: the value is rewritten in place in its record (no new entry).
+    v = db.resizeValue(e, n, 0);
+    db.setEncoding(e, enc);
+    if (!keepTtl) db.persist(e);
+  } else {
+    e = db.setKeyArg(e, argv, k, n, OBJ_STRING | (enc << 4), keepTtl);
+    v = db.valOff(e);
   }
-  if (e < 0) return addString(c, argv, k, b, o, n, enc, true);
-  db.setValue(e, b, o, n);
-  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_STRING | (enc << 4);
-  if (!keepTtl && db.expi[e] >= 0) db.persist(e);
-  return e;
-}
-
-/** Adds key argv[k] with a string value; `isNew`: announce it as a new key (not an overwrite). */
-function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n: number, enc: number, isNew: boolean): number {
-  const db = c.db;
-  const kb = argv.buf;
-  const ko = argv.off[k];
-  const kn = argv.len[k];
-  const meta = OBJ_STRING | (enc << 4) | (c.srv.lruClock << 8);
-  const h = hashBytes(kb, ko, kn);
-  const e = isNew ? c.srv.addKeyBytes(db, kb, ko, kn, h, n, meta) : db.add(kb, ko, kn, h, n, meta);
-  const v = db.valOff(e);
   const u8 = db.arena.u8;
   if (n < 64) for (let i = 0; i < n; i++) u8[v + i] = b[o + i];
   else u8.set(b.subarray(o, o + n), v);
@@ -125,7 +110,7 @@ function addString(c: Client, argv: Argv, k: number, b: Uint8Array, o: number, n
 }
 
 /** Replies the string value of entry e as a bulk string. */
-export function replyValue(c: Client, db: Keyspace, e: number): void {
+export function replyValue(c: CommandClient, db: Db, e: number): void {
   c.w.bulk(db.arena.u8, db.valOff(e), db.valLen(e));
 }
 
@@ -150,4 +135,21 @@ export function clampRank(start: number, end: number, len: number): boolean {
   rankRange.start = start;
   rankRange.end = end >= len ? len - 1 : end;
   return true;
+}
+
+/** addReplyHelp: "<NAME> <subcommand> ... Subcommands are:", the lines, then HELP. */
+export function replyHelp(c: CommandClient, name: string, lines: string[]): void {
+  const w = c.w;
+  w.arrayHeader(lines.length + 3);
+  w.simple(`${name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+  for (const l of lines) w.simple(l);
+  w.simple('HELP');
+  w.simple('    Prints this help.');
+}
+
+/** addReplySubcommandSyntaxError. */
+export function subcommandSyntaxError(c: CommandClient, argv: Argv): void {
+  c.w.error(
+    `ERR unknown subcommand or wrong number of arguments for '${argv.str(1).slice(0, 128)}'. Try ${argv.str(0).toUpperCase()} HELP.`,
+  );
 }

@@ -1,5 +1,5 @@
 /*
- * A connected client: its socket, parser, selected database and per-connection state. The
+ * A client: its socket (or none: socketless clients), parser, selected database and per-client state. The
  * executor never touches the socket; it writes replies through the shared ReplyWriter and the
  * server hands the client's bytes to the socket after each batch of commands.
  */
@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 import type { Argv } from '../protocol/argv.ts';
 import { RequestParser, type ParserSink } from '../protocol/parser.ts';
 import type { ReplyWriter } from '../protocol/reply.ts';
-import type { Keyspace } from '../store/keyspace.ts';
+import type { CommandClient } from '../commands/context.ts';
+import type { Db } from '../store/db.ts';
 import type { Server } from './server.ts';
 import type { WorkerLink } from '../io-threads/pool.ts';
 import type { BlockState } from './blocking.ts';
@@ -18,7 +19,7 @@ export const REPLY_ON = 0;
 export const REPLY_OFF = 1;
 export const REPLY_SKIP = 2;
 
-export class Client implements ParserSink {
+export class Client implements ParserSink, CommandClient {
   readonly id: number;
   readonly srv: Server;
   readonly w: ReplyWriter;
@@ -30,7 +31,7 @@ export class Client implements ParserSink {
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
-  db: Keyspace;
+  db: Db;
   dbIndex = 0;
   resp = 2;
   /** CLIENT SETNAME (null: none). */
@@ -78,10 +79,15 @@ export class Client implements ParserSink {
   netIn = 0;
   netOut = 0;
 
-  constructor(id: number, srv: Server, sock: Socket | null, now: number) {
+  /** No connection (Server.createSocketlessClient): replies stay in its own writer. */
+  readonly socketless: boolean;
+
+  /** `writer`: a writer of its own (socketless clients); connections share the server's. */
+  constructor(id: number, srv: Server, sock: Socket | null, now: number, writer: ReplyWriter | null = null) {
     this.id = id;
     this.srv = srv;
-    this.w = srv.writer;
+    this.socketless = writer !== null;
+    this.w = writer ?? srv.writer;
     this.sock = sock;
     this.db = srv.dbs[0];
     this.authenticated = !srv.authRequired();

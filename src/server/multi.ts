@@ -13,8 +13,7 @@
  */
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
-import type { Keyspace } from '../store/keyspace.ts';
-import { hashBytes } from '../store/hash.ts';
+import type { Db } from '../store/db.ts';
 import { commandArgBytes, readU32 } from '../io-threads/frames.ts';
 
 /** A client's open transaction. */
@@ -66,13 +65,13 @@ export class Watches {
   }
 
   /** WATCH of one key by c (a second WATCH of the same key is a no-op). */
-  watch(c: Client, db: Keyspace, b: Uint8Array, o: number, n: number): void {
+  watch(c: Client, db: Db, b: Uint8Array, o: number, n: number): void {
     const list = (c.watched ??= []);
     for (const wk of list) {
       if (wk.db === db.id && wk.key.length === n && wk.key.equals(b.subarray(o, o + n))) return;
     }
-    const e = db.find(b, o, n, hashBytes(b, o, n));
-    const wk = new WatchedKey(db.id, Buffer.from(b.subarray(o, o + n)), c, e >= 0 && this.srv.isExpired(db, e));
+    const e = db.peek(b, o, n);
+    const wk = new WatchedKey(db.id, Buffer.from(b.subarray(o, o + n)), c, e >= 0 && db.isExpired(e));
     list.push(wk);
     const map = this.byDb[db.id];
     const watchers = map.get(wk.name);
@@ -97,7 +96,7 @@ export class Watches {
   }
 
   /** A key of database `dbId` changed: its watchers' transactions will fail. */
-  touch(db: Keyspace, b: Uint8Array, o: number, n: number): void {
+  touch(db: Db, b: Uint8Array, o: number, n: number): void {
     const map = this.byDb[db.id];
     if (map.size === 0) return;
     const watchers = map.get(Buffer.from(b.buffer, b.byteOffset + o, n).toString('latin1'));
@@ -105,7 +104,7 @@ export class Watches {
     for (const wk of [...watchers]) {
       if (wk.expired) {
         // Watched while expired, and now deleted (by expiry): no logical change.
-        if (db.find(wk.key, 0, wk.key.length, hashBytes(wk.key, 0, wk.key.length)) < 0) {
+        if (db.peek(wk.key, 0, wk.key.length) < 0) {
           wk.expired = false;
           continue;
         }
@@ -120,17 +119,15 @@ export class Watches {
    * FLUSHDB/FLUSHALL (replacedWith null) or SWAPDB: flags the watchers of keys that exist in
    * `emptied` or in `replacedWith`, with 7.0's rules for keys that were or become expired.
    */
-  touchAll(emptied: Keyspace, replacedWith: Keyspace | null): void {
+  touchAll(emptied: Db, replacedWith: Db | null): void {
     const map = this.byDb[emptied.id];
     if (map.size === 0) return;
-    const srv = this.srv;
     for (const watchers of [...map.values()]) {
       const key = watchers[0].key;
-      const h = hashBytes(key, 0, key.length);
-      const inEmptied = emptied.find(key, 0, key.length, h) >= 0;
-      const r = replacedWith === null ? -1 : replacedWith.find(key, 0, key.length, h);
+      const inEmptied = emptied.peek(key, 0, key.length) >= 0;
+      const r = replacedWith === null ? -1 : replacedWith.peek(key, 0, key.length);
       if (!inEmptied && r < 0) continue;
-      const replacedExpired = r >= 0 && srv.isExpired(replacedWith as Keyspace, r);
+      const replacedExpired = r >= 0 && (replacedWith as Db).isExpired(r);
       for (const wk of watchers) {
         if (wk.expired) {
           if (r < 0) {
@@ -154,8 +151,8 @@ export class Watches {
     for (const wk of list) {
       if (wk.expired) continue;
       const db = this.srv.dbs[wk.db];
-      const e = db.find(wk.key, 0, wk.key.length, hashBytes(wk.key, 0, wk.key.length));
-      if (e >= 0 && this.srv.isExpired(db, e)) return true;
+      const e = db.peek(wk.key, 0, wk.key.length);
+      if (e >= 0 && db.isExpired(e)) return true;
     }
     return false;
   }

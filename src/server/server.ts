@@ -15,18 +15,21 @@ import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
 import {
-  CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command, Registry,
+  CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
+  Registry,
 } from '../commands/registry.ts';
+import type { PropArg, ServerContext } from '../commands/context.ts';
 import { Arena } from '../store/arena.ts';
-import { hashBytes } from '../store/hash.ts';
+import { Db, type KeyspaceServices, type WriteHook } from '../store/db.ts';
+import { NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../store/events.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
 import { BlockState, BlockedClients } from './blocking.ts';
 import { MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
-import { NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE, NOTIFY_NEW } from './config-table.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
-import { clientInfoString } from '../commands/client.ts';
+import { clientInfoString } from './commands/client.ts';
+import { Propagation } from './propagation.ts';
 import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
@@ -44,12 +47,16 @@ export interface ServerOptions {
   configFile?: string;
 }
 
-export class Server {
+export class Server implements KeyspaceServices, ServerContext {
   readonly config: Config;
   readonly registry: Registry;
   readonly log = new Logger();
   readonly arena = new Arena();
-  readonly dbs: Keyspace[] = [];
+  readonly dbs: Db[] = [];
+  /** Subscribers to every key write (store/db.ts WriteHook): the snapshot, later eviction. */
+  readonly writeHooks: WriteHook[] = [];
+  /** The propagation slot of call(): consumers of the commands that changed the dataset. */
+  readonly propagation = new Propagation();
   readonly writer = new ReplyWriter();
   readonly clients = new Map<number, Client>();
   /** Clients blocked on keys and the keys made ready for them (blocking.ts). */
@@ -85,8 +92,6 @@ export class Server {
   cronLoops = 0;
   /** performance.now() at the end of the last command (commandstats timing). */
   clockMark = 0;
-  /** Hash of the key most recently looked up (so an insert after a miss need not rehash). */
-  lastHash = 0;
   private expireDb = 0;
   requirePass = '';
   /** latency-tracking: per-command latency histograms for INFO latencystats. */
@@ -102,7 +107,7 @@ export class Server {
     this.registry = opts.registry;
     this.configFile = opts.configFile ?? '';
     const n = this.config.num('databases');
-    for (let i = 0; i < n; i++) this.dbs.push(new Keyspace(i, this.arena));
+    for (let i = 0; i < n; i++) this.dbs.push(new Db(new Keyspace(i, this.arena), this));
     this.blocked = new BlockedClients(n);
     this.watches = new Watches(this, n);
     this.writer.onError = (text) => this.stats.countError(text);
@@ -153,109 +158,44 @@ export class Server {
     return this.requirePass !== '';
   }
 
-  // ---- keyspace access (lazy expiry, LRU, hit/miss stats) -----------------------------------
+  // ---- KeyspaceServices (store/db.ts): what the databases report to ---------------------------
 
-  /** True when entry e of db has a TTL in the past (Redis: now > when). */
-  isExpired(db: Keyspace, e: number): boolean {
-    const x = db.expi[e];
-    return x >= 0 && Date.now() > db.expAt[x];
+  get propagating(): boolean {
+    return this.propagation.active;
   }
 
-  /** Finds a key, deleting it first if its TTL has passed (lazy expiry). Entry id or -1. */
-  private findLive(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    return this.findLiveHashed(db, b, o, n, hashBytes(b, o, n));
+  /** Any CLIENT PAUSE (ALL or WRITE) in force stops expiry, lazy and active (7.0). */
+  expiryPaused(): boolean {
+    return this.pauseEndMs !== 0 && Date.now() < this.pauseEndMs;
   }
 
-  private findLiveHashed(db: Keyspace, b: Uint8Array, o: number, n: number, h: number): number {
-    this.lastHash = h;
-    const e = db.find(b, o, n, h);
-    if (e >= 0 && db.expi[e] >= 0 && this.isExpired(db, e)) {
-      this.expireEntry(db, e);
-      return -1;
-    }
-    return e;
+  wantsExpiredKeys(): boolean {
+    return this.notifyFlags !== 0 || this.watches.count !== 0 || this.propagation.active;
   }
 
-  /** Looks a key up for reading: lazy expiry, keyspace hit/miss stats, LRU touch. */
-  lookupRead(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    return this.countRead(db, this.findLive(db, b, o, n), b, o, n);
+  /** An expired key was deleted: DEL joins the current execution unit (7.0's propagateDeletion). */
+  propagateDeletion(db: Db, key: Uint8Array): void {
+    if (this.propagation.active) this.propagation.also(db.id, ['DEL', key]);
   }
 
-  /** lookupRead's bookkeeping for a found (e >= 0) or missing key. */
-  private countRead(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): number {
-    if (e < 0) {
-      this.stats.keyspaceMisses++;
-      if ((this.notifyFlags & NOTIFY_KEY_MISS) !== 0) this.notifyKeyspaceEvent(NOTIFY_KEY_MISS, 'keymiss', db, b, o, n);
-      return -1;
-    }
-    this.stats.keyspaceHits++;
-    db.touch(e, this.lruClock);
-    return e;
+  // ---- propagation (ServerContext): what a handler may say about what gets propagated ----------
+
+  rewriteCommand(args: PropArg[]): void {
+    this.propagation.rewrite(args);
   }
 
-  /** Looks a key up for writing: like lookupRead without the hit/miss stats. */
-  lookupWrite(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    const e = this.findLive(db, b, o, n);
-    if (e >= 0) db.touch(e, this.lruClock);
-    return e;
+  alsoPropagate(dbIndex: number, args: PropArg[]): void {
+    this.propagation.also(dbIndex, args);
   }
 
-  /** Looks up without touching LRU or stats (OBJECT and other peeks); still expires lazily. */
-  lookupQuiet(db: Keyspace, b: Uint8Array, o: number, n: number): number {
-    return this.findLive(db, b, o, n);
-  }
-
-  /** Argument-based shorthands (using the key hash an I/O worker computed, when there is one). */
-  readKey(c: Client, argv: Argv, i: number): number {
-    const b = argv.buf;
-    const o = argv.off[i];
-    const n = argv.len[i];
-    const e = this.findLiveHashed(c.db, b, o, n, i === 1 && argv.keyHashed ? argv.keyHash : hashBytes(b, o, n));
-    return this.countRead(c.db, e, b, o, n);
-  }
-
-  writeKey(c: Client, argv: Argv, i: number): number {
-    const b = argv.buf;
-    const o = argv.off[i];
-    const n = argv.len[i];
-    const e = this.findLiveHashed(c.db, b, o, n, i === 1 && argv.keyHashed ? argv.keyHash : hashBytes(b, o, n));
-    if (e >= 0) c.db.touch(e, this.lruClock);
-    return e;
-  }
-
-  /** Adds key argv[i] (known absent; lastHash must be its hash) with room for vlen value bytes. */
-  addKey(db: Keyspace, argv: Argv, i: number, vlen: number, meta: number): number {
-    return this.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], this.lastHash, vlen, meta | (this.lruClock << 8));
-  }
-
-  /** Adds key b[o, o+n) (known absent, hash h) with its full meta: the one way keys are born ("new" event). */
-  addKeyBytes(db: Keyspace, b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
-    if ((this.notifyFlags & NOTIFY_NEW) !== 0) this.notifyKeyspaceEvent(NOTIFY_NEW, 'new', db, b, o, n);
-    return db.add(b, o, n, h, vlen, meta);
-  }
-
-  /** Deletes a key's entry (DEL, GETDEL, overwrites that delete). */
-  deleteEntry(db: Keyspace, e: number): void {
-    db.delete(e);
-  }
-
-  /** Deletes an expired entry (counts expired_keys), with its "expired" event and WATCH touch. */
-  expireEntry(db: Keyspace, e: number): void {
-    if (this.notifyFlags === 0 && this.watches.count === 0) {
-      db.delete(e);
-    } else {
-      const key = db.keyBytes(e);
-      db.delete(e);
-      this.notifyKeyspaceEvent(NOTIFY_EXPIRED, 'expired', db, key, 0, key.length);
-      this.signalModifiedKey(db, key, 0, key.length);
-    }
-    this.stats.expiredKeys++;
+  preventPropagation(): void {
+    this.propagation.prevent();
   }
 
   // ---- change tracking: WATCH, keyspace notifications ---------------------------------------
 
   /** A command changed key b[o, o+n) of db (Redis's signalModifiedKey): WATCHers lose. */
-  signalModifiedKey(db: Keyspace, b: Uint8Array, o: number, n: number): void {
+  signalModifiedKey(db: Db, b: Uint8Array, o: number, n: number): void {
     if (this.watches.count !== 0) this.watches.touch(db, b, o, n);
   }
 
@@ -263,7 +203,7 @@ export class Server {
    * Publishes a keyspace event (notify-keyspace-events): `event` on __keyspace@<db>__:<key> (K)
    * and the key on __keyevent@<db>__:<event> (E), when the class `type` is enabled.
    */
-  notifyKeyspaceEvent(type: number, event: string, db: Keyspace, b: Uint8Array, o: number, n: number): void {
+  notifyKeyspaceEvent(type: number, event: string, db: Db, b: Uint8Array, o: number, n: number): void {
     const flags = this.notifyFlags;
     if ((flags & type) === 0) return;
     const ev = Buffer.from(event, 'latin1');
@@ -280,12 +220,6 @@ export class Server {
     }
   }
 
-  /** The usual pair after a command changed key argv[i]: WATCH touch, then the event. */
-  keyChanged(c: Client, argv: Argv, i: number, type: number, event: string): void {
-    this.signalModifiedKey(c.db, argv.buf, argv.off[i], argv.len[i]);
-    this.notifyKeyspaceEvent(type, event, c.db, argv.buf, argv.off[i], argv.len[i]);
-  }
-
   /**
    * Sends a pushed frame (a pub/sub message) to c: appended to the replies being collected when
    * c is the running client (so it precedes the reply of the command that caused it), otherwise
@@ -296,7 +230,7 @@ export class Server {
     if (c === this.writing) {
       // CLIENT REPLY OFF/SKIP drops this command's replies in afterCommand, but not pushes.
       if (c.replyMode !== REPLY_ON) this.keptPushes.push(frame);
-      else this.writer.raw(frame);
+      else c.w.raw(frame);
       return;
     }
     const sock = c.sock;
@@ -384,7 +318,7 @@ export class Server {
     c.parser.feed(chunk, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
       this.queryBufferLimitReached(c);
-      this.writer.discard();
+      c.w.discard();
       this.freeClient(c);
       return;
     }
@@ -401,15 +335,17 @@ export class Server {
   beginBatch(c: Client): void {
     this.stats.readsProcessed++;
     c.lastInteraction = this.unixMs;
-    this.writer.resp = c.resp;
+    c.w.resp = c.resp;
     this.writing = c;
     this.clockMark = performance.now();
   }
 
   /** Sends the replies written for c since the last flush. */
   flush(c: Client): void {
-    const w = this.writer;
+    const w = c.w;
     this.writing = null;
+    // A socketless client keeps its replies in its own writer for whoever runs it.
+    if (c.socketless) return;
     // A client's class changes only through its own commands ((UN)SUBSCRIBE, RESET): noticed here.
     if (c.pubsub !== c.obufPubsub && !c.closed) this.obuf.refreshClass(c);
     if (w.pending > 0) {
@@ -467,7 +403,7 @@ export class Server {
       return;
     }
     c.closed = true;
-    if (this.writing === c) this.writer.discard();
+    if (this.writing === c) c.w.discard();
     c.sock?.destroy();
     if (c.io !== null) {
       this.io?.kill(c);
@@ -495,11 +431,49 @@ export class Server {
     }
   }
 
+  // ---- socketless clients -----------------------------------------------------------------------
+
+  /** Depth of runCommand calls in progress (a command run from inside another command). */
+  private nested = 0;
+
+  /**
+   * A client with no connection (Redis's fake clients: Lua's redis.call, AOF loading, a
+   * replica's applied stream). It has its own reply writer, so it can run inside another
+   * client's command; it is not listed in CLIENT LIST.
+   */
+  createSocketlessClient(): Client {
+    const c = new Client(this.nextClientId++, this, null, this.unixMs, new ReplyWriter());
+    c.w.onError = (text) => this.stats.countError(text);
+    return c;
+  }
+
+  /**
+   * Runs one command on socketless client c and returns its reply as RESP bytes (decode them
+   * with protocol/reply-reader.ts for values). Dispatch is the same as for a connection:
+   * arity, MULTI queueing, propagation, keyspace events.
+   */
+  runCommand(c: Client, args: readonly (Uint8Array | string)[]): Uint8Array {
+    const argv = new Argv().setFrom([...args]);
+    const writing = this.writing;
+    const mark = this.clockMark;
+    this.nested++;
+    try {
+      c.w.resp = c.resp;
+      this.writing = c;
+      this.execute(c, argv);
+    } finally {
+      this.nested--;
+      this.writing = writing;
+      this.clockMark = mark;
+    }
+    return c.w.take();
+  }
+
   // ---- dispatch ------------------------------------------------------------------------------
 
   /** Runs one command for c. Returns false when the client must stop processing input. */
   execute(c: Client, argv: Argv): boolean {
-    const w = this.writer;
+    const w = c.w;
     // Where this command's reply starts, relative to the writer's mark (the slab may move).
     const mark = w.pending;
     let cmd = this.registry.lookup(argv, 0);
@@ -549,7 +523,8 @@ export class Server {
     }
     this.call(c, cmd, argv);
     const more = this.afterCommand(c, mark);
-    if (this.blocked.ready.length > 0 && !this.servingBlocked) this.serveReadyKeys(c);
+    // Inside another command (a socketless client's run) blocked clients wait for its end.
+    if (this.blocked.ready.length > 0 && !this.servingBlocked && this.nested === 0) this.serveReadyKeys(c);
     return more && c.postponed === null;
   }
 
@@ -671,8 +646,8 @@ export class Server {
     if (c.inExec) {
       // Inside EXEC (CLIENT_DENY_BLOCKING) the command answers as if it timed out; 7.0 answers
       // BLMOVE and BRPOPLPUSH with a null bulk there, the others with a null array.
-      if (c.lastCmd === 'blmove' || c.lastCmd === 'brpoplpush') this.writer.nullBulk();
-      else this.writer.nullArray();
+      if (c.lastCmd === 'blmove' || c.lastCmd === 'brpoplpush') c.w.nullBulk();
+      else c.w.nullArray();
       return;
     }
     if (c.blockState !== null) {
@@ -702,7 +677,7 @@ export class Server {
   }
 
   /** Tells clients blocked on key b[o, o+n) of db (if any) that it may now have data. */
-  signalKeyReady(db: Keyspace, b: Uint8Array, o: number, n: number): void {
+  signalKeyReady(db: Db, b: Uint8Array, o: number, n: number): void {
     if (this.blocked.count === 0) return;
     this.blocked.signal(db.id, b, o, n);
   }
@@ -726,7 +701,7 @@ export class Server {
     if (c.blockState === null || c.closed) return;
     if (caller !== null) this.flush(caller);
     this.unblock(c);
-    const w = this.writer;
+    const w = c.w;
     this.beginBatch(c);
     if (reply === 'error') w.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
     else w.nullArray();
@@ -738,7 +713,7 @@ export class Server {
 
   /** Points the writer and the command clock back at `c` after serving another client. */
   private resumeBatch(c: Client): void {
-    this.writer.resp = c.resp;
+    c.w.resp = c.resp;
     this.writing = c;
     this.clockMark = performance.now();
   }
@@ -755,7 +730,7 @@ export class Server {
       const db = this.dbs[r.dbIndex];
       for (let bc = blocked.first(r.dbIndex, r.key); bc !== undefined; bc = blocked.first(r.dbIndex, r.key)) {
         const st = bc.blockState as BlockState;
-        const e = this.lookupQuiet(db, r.bytes, 0, r.bytes.length);
+        const e = db.lookupQuiet(r.bytes, 0, r.bytes.length);
         if (e < 0 || db.type(e) !== st.type) break;
         if (!this.serveBlocked(bc)) break;
       }
@@ -775,7 +750,7 @@ export class Server {
     this.execute(c, argv);
     if (this.stillBlocked) {
       c.postponed = cmd;
-      this.writer.discard();
+      c.w.discard();
       return false;
     }
     // Served (a reply or an error): the command re-ran with the client still marked blocked.
@@ -786,9 +761,27 @@ export class Server {
     return true;
   }
 
-  /** Calls a command's handler with commandstats accounting. */
+  /**
+   * Calls a command's handler with commandstats accounting (Redis's call()). With a propagation
+   * consumer, the call also fills the propagation slot (propagation.ts): the command, as received
+   * or rewritten, when it changed the dataset.
+   */
   call(c: Client, cmd: Command, argv: Argv): void {
-    const w = this.writer;
+    const prop = this.propagation;
+    if (!prop.active) {
+      this.callHandler(c, cmd, argv);
+      return;
+    }
+    const dirty = this.dirty;
+    const saved = prop.enterCall();
+    this.callHandler(c, cmd, argv);
+    // EXEC's own call propagates nothing: its queued commands propagated themselves.
+    const changed = this.dirty !== dirty && (cmd.flags & CMD_TRANSACTION_CONTROL) === 0;
+    prop.exitCall(saved, c.dbIndex, argv, changed, (cmd.flags & CMD_TOUCHES_ARBITRARY_KEYS) !== 0);
+  }
+
+  private callHandler(c: Client, cmd: Command, argv: Argv): void {
+    const w = c.w;
     w.errored = false;
     cmd.handler(c, argv);
     // One clock read per command: a command's time runs from the previous command's end (or
@@ -812,10 +805,10 @@ export class Server {
     const err = text.replace(/[\r\n]/g, ' ');
     if (c.multi !== null) c.multi.aborted = true;
     if (cmd !== null && cmd.fullName === 'exec') {
-      this.writer.error(`EXECABORT Transaction discarded because of: ${err.startsWith('ERR ') ? err.slice(4) : err}`);
+      c.w.error(`EXECABORT Transaction discarded because of: ${err.startsWith('ERR ') ? err.slice(4) : err}`);
       this.discardTransaction(c);
     } else {
-      this.writer.error(err);
+      c.w.error(err);
     }
   }
 
@@ -830,7 +823,7 @@ export class Server {
       encodeCommand(copy, 0, argv);
       m.add(copy, cmd.flags);
     }
-    this.writer.simple('QUEUED');
+    c.w.simple('QUEUED');
   }
 
   /** Ends c's transaction and its WATCHes (DISCARD, EXEC, RESET). */
@@ -847,7 +840,7 @@ export class Server {
    */
   exec(c: Client): void {
     const m = c.multi as MultiState;
-    const w = this.writer;
+    const w = c.w;
     if (!c.dirtyCas && this.watches.expiredSinceWatch(c)) c.dirtyCas = true;
     if (m.aborted || c.dirtyCas) {
       if (m.aborted) w.error('EXECABORT Transaction discarded because of previous errors.');
@@ -878,16 +871,16 @@ export class Server {
     if (c.replyMode !== REPLY_ON) {
       if (c.skipNext) c.skipNext = false; // the CLIENT REPLY SKIP reply itself is dropped too
       else if (c.replyMode === REPLY_SKIP) c.replyMode = REPLY_ON;
-      const w = this.writer;
+      const w = c.w;
       if (w.pending > mark) w.pos = w.mark + mark;
     }
     if (this.keptPushes.length > 0) {
-      for (const f of this.keptPushes) this.writer.raw(f);
+      for (const f of this.keptPushes) c.w.raw(f);
       this.keptPushes = [];
     }
     // client-output-buffer-limit on the replies collected and not written yet (a pipeline of
     // big replies would otherwise pile up in the writer until the batch ends).
-    if (this.writer.pending >= c.obufFloor && this.obuf.afterCommand(c, this.writer.pending)) return false;
+    if (c.w.pending >= c.obufFloor && this.obuf.afterCommand(c, c.w.pending)) return false;
     return !c.closeAfterReply;
   }
 
@@ -917,11 +910,12 @@ export class Server {
     this.stats.netInRate.sample(now, this.stats.netInput);
     this.stats.netOutRate.sample(now, this.stats.netOutput);
     const hz = Math.max(1, this.config.num('hz'));
-    if (this.activeExpireEnabled) this.activeExpireCycle((1000 / hz) * 0.25);
+    // 7.0 skips active expiry while clients are paused (checkClientPauseTimeoutAndReturnIfPaused).
+    if (this.activeExpireEnabled && !this.expiryPaused()) this.activeExpireCycle((1000 / hz) * 0.25);
     const rehash = this.config.bool('activerehashing');
     for (const db of this.dbs) {
-      db.maybeShrink();
-      if (rehash) db.rehashFor(1);
+      db.ks.maybeShrink();
+      if (rehash) db.ks.rehashFor(1);
     }
     if (this.obuf.stamped.size !== 0) this.obuf.cron();
     const timeout = this.config.num('timeout');
@@ -949,19 +943,22 @@ export class Server {
     let expiredTotal = 0;
     for (let k = 0; k < ndb; k++) {
       const db = this.dbs[this.expireDb];
+      const ks = db.ks;
       this.expireDb = (this.expireDb + 1) % ndb;
       for (;;) {
-        if (db.expCount === 0) break;
+        if (ks.expCount === 0) break;
         const now = Date.now();
-        const n = Math.min(20, db.expCount);
+        const n = Math.min(20, ks.expCount);
         let expired = 0;
         let ttlSum = 0;
         let ttlN = 0;
         for (let i = 0; i < n; i++) {
-          const x = Math.floor(Math.random() * db.expCount);
-          const at = db.expAt[x];
+          const x = Math.floor(Math.random() * ks.expCount);
+          const at = ks.expAt[x];
           if (now > at) {
-            this.expireEntry(db, db.expEnt[x]);
+            this.propagation.beginUnit();
+            db.expireEntry(ks.expEnt[x]);
+            this.propagation.endUnit();
             expired++;
           } else {
             ttlSum += at - now;
@@ -972,7 +969,7 @@ export class Server {
         expiredTotal += expired;
         if (ttlN > 0) {
           const avg = ttlSum / ttlN;
-          db.avgTtl = db.avgTtl === 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50;
+          ks.avgTtl = ks.avgTtl === 0 ? avg : (ks.avgTtl / 50) * 49 + avg / 50;
         }
         if (performance.now() - start > budgetMs) {
           this.stats.expiredTimeCapReached++;
@@ -1020,7 +1017,7 @@ export class Server {
     for (const db of this.dbs) {
       this.watches.touchAll(db, null);
       removed += db.count;
-      db.clear(true);
+      db.ks.clear(true);
     }
     this.arena.clear();
     this.dirty += removed;
@@ -1028,10 +1025,10 @@ export class Server {
   }
 
   /** FLUSHDB: one database emptied; watchers of its existing keys lose; dirty += keys. */
-  flushDb(db: Keyspace): number {
+  flushDb(db: Db): number {
     this.watches.touchAll(db, null);
     const removed = db.count;
-    db.clear(false);
+    db.ks.clear(false);
     this.dirty += removed;
     return removed;
   }
@@ -1047,7 +1044,7 @@ export class Server {
       const b = this.dbs[id2];
       this.watches.touchAll(a, b);
       this.watches.touchAll(b, a);
-      a.swapWith(b);
+      a.ks.swapWith(b.ks);
       this.blocked.signalAll(id1);
       this.blocked.signalAll(id2);
     }

@@ -58,7 +58,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRegistry } from '../../src/commands/index.ts';
+import { createRegistry } from '../../src/server/command-table.ts';
 import { REPO_ROOT, rawClient, scanReply, type RawClient } from './servers.ts';
 
 export const CASES_DIR = path.join(REPO_ROOT, 'test', 'golden', 'cases');

@@ -7,7 +7,7 @@
 // payload exactly when it is compressed in memory) against our node list (node boundaries,
 // listpack bytes, compressed bytes). Every combination of a few list-max-listpack-size and
 // list-compress-depth values is run.
-import { createRegistry } from '../../src/commands/index.ts';
+import { createRegistry } from '../../src/server/command-table.ts';
 import { Argv } from '../../src/protocol/argv.ts';
 import { Client } from '../../src/server/client.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRegistry } from '../../src/commands/index.ts';
+import { createRegistry } from '../../src/server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
 import { freePort, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';

@@ -14,13 +14,13 @@
  * afterCommand). The states match Redis's flags: OFF stays until ON; SKIP drops the reply of the
  * next command (its own reply is dropped too); SKIP while OFF does nothing.
  */
-import type { Argv } from '../protocol/argv.ts';
-import { SYNTAX } from '../protocol/errors.ts';
-import { REPLY_OFF, REPLY_ON, REPLY_SKIP, type Client } from '../server/client.ts';
+import type { Argv } from '../../protocol/argv.ts';
+import { SYNTAX } from '../../protocol/errors.ts';
+import { REPLY_OFF, REPLY_ON, REPLY_SKIP, type Client } from '../client.ts';
 import { validateClientName } from './connection.ts';
-import type { CommandDef } from './registry.ts';
-import { argLong } from './util.ts';
-import { replyHelp } from './server-admin.ts';
+import type { CommandDef } from '../../commands/registry.ts';
+import { argLong } from '../../commands/util.ts';
+import { replyHelp } from '../../commands/util.ts';
 
 /** Clients with CLIENT NO-EVICT ON (eviction of clients by maxmemory-clients skips them). */
 const noEvict = new WeakSet<Client>();
@@ -363,7 +363,7 @@ function clientHelpCommand(c: Client): void {
   ]);
 }
 
-export const clientCommands: CommandDef[] = [
+export const clientCommands: CommandDef<Client>[] = [
   {
     name: 'client',
     summary: 'Inspects and controls client connections.',

@@ -9,34 +9,17 @@
  * SHUTDOWN has no persistence to run yet: SAVE, and the implicit save when `save` points are
  * configured, are logged as skipped and the server exits as with NOSAVE.
  */
-import type { Argv } from '../protocol/argv.ts';
-import { SYNTAX } from '../protocol/errors.ts';
-import { hashBytes } from '../store/hash.ts';
-import { ENC_EMBSTR, ENC_INT, ENC_QUICKLIST, ENC_RAW, OBJ_LIST, OBJ_STRING } from '../store/keyspace.ts';
-import type { Client } from '../server/client.ts';
-import { rewriteConfigFile } from '../server/config-rewrite.ts';
-import { genInfoString, resetInfoStats } from '../server/info.ts';
-import type { Server } from '../server/server.ts';
-import type { Command, CommandDef } from './registry.ts';
+import type { Argv } from '../../protocol/argv.ts';
+import { SYNTAX } from '../../protocol/errors.ts';
+import { ENC_EMBSTR, ENC_INT, ENC_QUICKLIST, ENC_RAW, OBJ_LIST, OBJ_STRING } from '../../store/keyspace.ts';
+import type { Client } from '../client.ts';
+import { rewriteConfigFile } from '../config-rewrite.ts';
+import { genInfoString, resetInfoStats } from '../info.ts';
+import type { Server } from '../server.ts';
+import type { Command, CommandDef } from '../../commands/registry.ts';
+import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
 
 // ---- shared helpers -------------------------------------------------------------------------
-
-/** addReplyHelp: "<NAME> <subcommand> ... Subcommands are:", the lines, then HELP. */
-export function replyHelp(c: Client, name: string, lines: string[]): void {
-  const w = c.w;
-  w.arrayHeader(lines.length + 3);
-  w.simple(`${name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) w.simple(l);
-  w.simple('HELP');
-  w.simple('    Prints this help.');
-}
-
-/** addReplySubcommandSyntaxError. */
-export function subcommandSyntaxError(c: Client, argv: Argv): void {
-  c.w.error(
-    `ERR unknown subcommand or wrong number of arguments for '${argv.str(1).slice(0, 128)}'. Try ${argv.str(0).toUpperCase()} HELP.`,
-  );
-}
 
 /** Redis's islocalClient: a unix socket, or a TCP peer at exactly 127.0.0.1 or ::1. */
 export function isLocalClient(c: Client): boolean {
@@ -191,7 +174,7 @@ function debugObject(c: Client, argv: Argv): void {
   const db = c.db;
   const o = argv.off[2];
   const n = argv.len[2];
-  const e = db.find(argv.buf, o, n, hashBytes(argv.buf, o, n));
+  const e = db.peek(argv.buf, o, n);
   if (e < 0) {
     c.w.error('ERR no such key');
     return;
@@ -214,7 +197,7 @@ function debugObject(c: Client, argv: Argv): void {
   const clock = srv.lruClock;
   const idle = clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru);
   c.w.simple(
-    `Value at:0x${(db.rec[e] * 8).toString(16)} refcount:${refcount} encoding:${ENCODING_NAMES[enc] ?? 'unknown'} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
+    `Value at:0x${(db.ks.rec[e] * 8).toString(16)} refcount:${refcount} encoding:${ENCODING_NAMES[enc] ?? 'unknown'} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 
@@ -237,15 +220,14 @@ function debugPopulate(c: Client, argv: Argv): void {
     size = positiveLong(c, argv, 4);
     if (Number.isNaN(size)) return;
   }
-  const srv = c.srv;
   const db = c.db;
   for (let j = 0; j < count; j++) {
     const key = Buffer.concat([prefix, Buffer.from(`:${j}`, 'latin1')]);
-    if (srv.lookupWrite(db, key, 0, key.length) >= 0) continue;
+    if (db.lookupWrite(key, 0, key.length) >= 0) continue;
     const text = Buffer.from(`value:${j}`, 'latin1');
     const vlen = size === 0 ? text.length : size;
     const enc = vlen <= 44 ? ENC_EMBSTR : ENC_RAW;
-    const e = srv.addKeyBytes(db, key, 0, key.length, srv.lastHash, vlen, OBJ_STRING | (enc << 4) | (srv.lruClock << 8));
+    const e = db.add(key, 0, key.length, db.lastHash, vlen, OBJ_STRING | (enc << 4));
     const vo = db.valOff(e);
     const u8 = db.arena.u8;
     u8.fill(0, vo, vo + vlen);
@@ -356,7 +338,7 @@ function shutdownCommand(c: Client, argv: Argv): void {
 
 // ---- registration ---------------------------------------------------------------------------
 
-export const adminCommands: CommandDef[] = [
+export const adminCommands: CommandDef<Client>[] = [
   { name: 'info', summary: 'Reports the server state and statistics, section by section.', handler: infoCommand },
   { name: 'time', summary: 'Returns the server clock as seconds and microseconds.', handler: timeCommand },
   {

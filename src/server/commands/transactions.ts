@@ -3,10 +3,10 @@
  * (Server.execute), which sees every command of a client in MULTI; state and WATCH bookkeeping
  * live in src/server/multi.ts.
  */
-import type { Argv } from '../protocol/argv.ts';
-import type { Client } from '../server/client.ts';
-import { MultiState } from '../server/multi.ts';
-import type { CommandDef } from './registry.ts';
+import type { Argv } from '../../protocol/argv.ts';
+import type { Client } from '../client.ts';
+import { MultiState } from '../multi.ts';
+import type { CommandDef } from '../../commands/registry.ts';
 
 // MULTI
 function multiCommand(c: Client): void {
@@ -57,7 +57,7 @@ function unwatchCommand(c: Client): void {
   c.w.ok();
 }
 
-export const transactionCommands: CommandDef[] = [
+export const transactionCommands: CommandDef<Client>[] = [
   { name: 'multi', summary: 'Starts a transaction.', handler: multiCommand },
   { name: 'exec', summary: 'Runs the commands queued since MULTI.', handler: execCommand },
   { name: 'discard', summary: 'Drops the commands queued since MULTI.', handler: discardCommand },

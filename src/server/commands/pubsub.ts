@@ -3,12 +3,12 @@
  * bookkeeping and delivery are in src/server/pubsub.ts. Without cluster mode a shard channel is a
  * channel of its own namespace (SPUBLISH reaches SSUBSCRIBErs only), as in standalone Redis.
  */
-import type { Argv } from '../protocol/argv.ts';
-import type { Client } from '../server/client.ts';
-import { latin1, type SubKind } from '../server/pubsub.ts';
-import { globMatchBytes } from '../util/glob.ts';
-import type { CommandDef } from './registry.ts';
-import { replyHelp, subcommandSyntaxError } from './server-admin.ts';
+import type { Argv } from '../../protocol/argv.ts';
+import type { Client } from '../client.ts';
+import { latin1, type SubKind } from '../pubsub.ts';
+import { globMatchBytes } from '../../util/glob.ts';
+import type { CommandDef } from '../../commands/registry.ts';
+import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
 
 const SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
 
@@ -136,7 +136,7 @@ function pubsubHelpCommand(c: Client): void {
   ]);
 }
 
-export const pubsubCommands: CommandDef[] = [
+export const pubsubCommands: CommandDef<Client>[] = [
   { name: 'subscribe', summary: 'Listens for messages on channels.', handler: subscribeCommand },
   { name: 'psubscribe', summary: 'Listens for messages on channels matching glob patterns.', handler: psubscribeCommand },
   { name: 'ssubscribe', summary: 'Listens for messages on shard channels.', handler: ssubscribeCommand },

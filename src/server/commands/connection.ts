@@ -3,12 +3,12 @@
  * Authentication knows one user, "default", whose password is `requirepass` (no password: the
  * user is "nopass" and any password is accepted), as Redis behaves without ACL rules.
  */
-import type { Argv } from '../protocol/argv.ts';
-import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, wrongArity } from '../protocol/errors.ts';
-import { REDIS_VERSION } from '../server/server.ts';
-import { REPLY_ON, type Client } from '../server/client.ts';
-import type { CommandDef } from './registry.ts';
-import { argInt, argLong } from './util.ts';
+import type { Argv } from '../../protocol/argv.ts';
+import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, wrongArity } from '../../protocol/errors.ts';
+import { REDIS_VERSION } from '../server.ts';
+import { REPLY_ON, type Client } from '../client.ts';
+import type { CommandDef } from '../../commands/registry.ts';
+import { argInt, argLong } from '../../commands/util.ts';
 
 // PING [message]
 function pingCommand(c: Client, argv: Argv): void {
@@ -181,7 +181,7 @@ function authCommand(c: Client, argv: Argv): void {
   }
 }
 
-export const connectionCommands: CommandDef[] = [
+export const connectionCommands: CommandDef<Client>[] = [
   { name: 'ping', summary: 'Returns PONG, or the given message.', handler: pingCommand },
   { name: 'echo', summary: 'Returns the given string.', handler: echoCommand },
   { name: 'quit', summary: 'Closes the connection after replying.', handler: quitCommand },

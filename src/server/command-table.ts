@@ -1,0 +1,28 @@
+/*
+ * The whole command table: the data families of src/commands/ plus the server's own commands
+ * (src/server/commands/), registered into one Registry.
+ */
+import { dataCommandFamilies } from '../commands/index.ts';
+import { Registry, type CommandDef, type CommandMeta } from '../commands/registry.ts';
+import type { Client } from './client.ts';
+import { clientCommands } from './commands/client.ts';
+import { connectionCommands } from './commands/connection.ts';
+import { pubsubCommands } from './commands/pubsub.ts';
+import { adminCommands } from './commands/server-admin.ts';
+import { transactionCommands } from './commands/transactions.ts';
+
+const serverCommandFamilies: readonly CommandDef<Client>[][] = [
+  connectionCommands,
+  adminCommands,
+  clientCommands,
+  transactionCommands,
+  pubsubCommands,
+];
+
+export function createRegistry(meta?: Record<string, CommandMeta>): Registry {
+  const r = new Registry(meta);
+  for (const defs of dataCommandFamilies) r.register(defs);
+  // Server commands take the concrete Client, which is what dispatch passes to every handler.
+  for (const defs of serverCommandFamilies) r.register(defs as unknown as CommandDef[]);
+  return r;
+}
