@@ -42,6 +42,8 @@ export interface ServerContext {
   alsoPropagate(dbIndex: number, args: PropArg[]): void;
   /** The command as received is not propagated (preventCommandPropagation). */
   preventPropagation(): void;
+  /** The command is propagated even if dirty did not move (forceCommandPropagation). */
+  forcePropagation(): void;
   /** Parses a blocking command's timeout at argv[i]: ms (0 forever), or -1 after replying. */
   blockTimeout(c: CommandClient, argv: Argv, i: number): number;
   /** Blocks c on keys argv[keyIdx...] until one holds `type` data or the timeout passes. */

@@ -129,10 +129,17 @@ function expireGeneric(c: CommandClient, argv: Argv, relative: boolean, seconds:
     db.delete(e);
     srv.dirty++;
     c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
+    if (srv.propagating) srv.rewriteCommand(['DEL', argv.view(1)]);
     c.w.integer(1);
     return;
   }
   db.setExpire(e, when);
+  // Propagated as PEXPIREAT key <ms> with the options kept (expireGenericCommand's rewrite).
+  if (srv.propagating) {
+    const args: (Uint8Array | string)[] = ['PEXPIREAT', argv.view(1), String(when)];
+    for (let i = 3; i < argv.argc; i++) args.push(argv.view(i));
+    srv.rewriteCommand(args);
+  }
   // Redis replies before it reports this change (a RESP3 subscriber on this connection sees the
   // reply first), but after reporting the delete above.
   c.w.integer(1);

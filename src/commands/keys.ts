@@ -643,6 +643,7 @@ function flushArgs(c: CommandClient, argv: Argv): boolean {
 function flushdbCommand(c: CommandClient, argv: Argv): void {
   if (!flushArgs(c, argv)) return;
   c.srv.flushDb(c.db);
+  c.srv.forcePropagation();
   c.w.ok();
 }
 
@@ -650,6 +651,7 @@ function flushdbCommand(c: CommandClient, argv: Argv): void {
 function flushallCommand(c: CommandClient, argv: Argv): void {
   if (!flushArgs(c, argv)) return;
   c.srv.flushAll();
+  c.srv.forcePropagation();
   c.w.ok();
 }
 
@@ -665,6 +667,7 @@ function swapdbCommand(c: CommandClient, argv: Argv): void {
     return;
   }
   c.srv.swapDbs(id1, id2);
+  c.srv.forcePropagation();
   c.w.ok();
 }
 

@@ -164,8 +164,20 @@ function setGeneric(c: CommandClient, argv: Argv, flags: number, expireIdx: numb
   if (at >= 0) {
     db.setExpire(ne, at);
     db.notify(NOTIFY_GENERIC, 'expire', argv.buf, argv.off[1], argv.len[1]);
+    // 7.0 propagates an EX/PX/EXAT expiry as SET key value PXAT <ms> (other options dropped).
+    if ((flags & SET_PXAT) === 0 && srv.propagating) propagateSetPxat(c, argv, 2, at);
+  } else if ((flags & SET_GET) !== 0 && expireIdx === 0 && srv.propagating) {
+    // Without an expiry argument, 7.0 propagates SET without its GET option.
+    const args: Uint8Array[] = [];
+    for (let i = 0; i < argv.argc; i++) if (i < 3 || !argv.is(i, 'get')) args.push(argv.view(i));
+    srv.rewriteCommand(args);
   }
   if ((flags & SET_GET) === 0) c.w.ok();
+}
+
+/** Propagates SET key <argv[vi]> PXAT at (setGenericCommand's rewrite). */
+function propagateSetPxat(c: CommandClient, argv: Argv, vi: number, at: number): void {
+  c.srv.rewriteCommand(['SET', argv.view(1), argv.view(vi), 'PXAT', String(at)]);
 }
 
 // SETNX key value
@@ -204,6 +216,7 @@ function setWithExpire(c: CommandClient, argv: Argv, unit: number, fullName: str
   c.srv.dirty++;
   c.db.setExpire(ne, at);
   c.db.notify(NOTIFY_GENERIC, 'expire', argv.buf, argv.off[1], argv.len[1]);
+  if (c.srv.propagating) propagateSetPxat(c, argv, 3, at);
   c.w.ok();
 }
 
@@ -232,17 +245,21 @@ function getexCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   if (at >= 0) {
     // Only EXAT/PXAT can name a time already past: the key goes, as an explicit delete.
+    // Propagated as DEL or as PEXPIREAT <ms> (getexCommand's rewrites).
     if (at <= Date.now()) {
       db.delete(e);
       c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
+      if (srv.propagating) srv.rewriteCommand(['DEL', argv.view(1)]);
     } else {
       db.setExpire(e, at);
       c.db.changed(argv, 1, NOTIFY_GENERIC, 'expire');
+      if (srv.propagating) srv.rewriteCommand(['PEXPIREAT', argv.view(1), String(at)]);
     }
     srv.dirty++;
   } else if ((flags & SET_PERSIST) !== 0 && db.persist(e)) {
     c.db.changed(argv, 1, NOTIFY_GENERIC, 'persist');
     srv.dirty++;
+    if (srv.propagating) srv.rewriteCommand(['PERSIST', argv.view(1)]);
   }
 }
 
@@ -254,6 +271,7 @@ function getdelCommand(c: CommandClient, argv: Argv): void {
   db.delete(e);
   c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
   c.srv.dirty++;
+  if (c.srv.propagating) c.srv.rewriteCommand(['DEL', argv.view(1)]);
 }
 
 // GETSET key value
@@ -267,6 +285,8 @@ function getsetCommand(c: CommandClient, argv: Argv): void {
   storeString(c, argv, 1, e, argv.buf, o, n, stringEncoding(argv.buf, o, n), false);
   c.db.changed(argv, 1, NOTIFY_STRING, 'set');
   c.srv.dirty++;
+  // 7.0 propagates GETSET as SET (rewriteClientCommandArgument(c, 0, shared.set)).
+  if (c.srv.propagating) c.srv.rewriteCommand(['SET', argv.view(1), argv.view(2)]);
 }
 
 // MGET key [key ...]
@@ -527,6 +547,8 @@ function incrbyfloatCommand(c: CommandClient, argv: Argv): void {
   storeString(c, argv, 1, e, bytes, 0, bytes.length, bytes.length <= 44 ? ENC_EMBSTR : ENC_RAW, true);
   c.db.changed(argv, 1, NOTIFY_STRING, 'incrbyfloat');
   c.srv.dirty++;
+  // Propagated as the resulting value, so float formatting cannot differ on replay.
+  if (c.srv.propagating) c.srv.rewriteCommand(['SET', argv.view(1), bytes, 'KEEPTTL']);
   c.w.bulk(bytes, 0, bytes.length);
 }
 

@@ -19,7 +19,7 @@ import type { Argv } from '../protocol/argv.ts';
 import type { PropArg } from '../commands/context.ts';
 
 export interface PropagatedOp {
-  /** The database the command ran in (consumers emit SELECT when it changes). */
+  /** The database the command ran in (consumers emit SELECT when it changes); -1 for MULTI/EXEC. */
   readonly db: number;
   readonly argv: Uint8Array[];
 }
@@ -31,6 +31,8 @@ export type PropagationConsumer = (ops: PropagatedOp[]) => void;
 interface CallState {
   rewritten: Uint8Array[] | null;
   prevented: boolean;
+  /** forceCommandPropagation: propagated even if dirty did not move (FLUSHALL of nothing). */
+  forced: boolean;
 }
 
 const MULTI = [Buffer.from('MULTI', 'latin1')];
@@ -46,7 +48,7 @@ export class Propagation {
   active = false;
   private ops: PropagatedOp[] = [];
   private depth = 0;
-  private cur: CallState = { rewritten: null, prevented: false };
+  private cur: CallState = { rewritten: null, prevented: false, forced: false };
 
   addConsumer(fn: PropagationConsumer): void {
     this.consumers.push(fn);
@@ -62,7 +64,7 @@ export class Propagation {
   /** Starts a call (or an execution unit of the server's own, like one active-expiry delete). */
   enterCall(): CallState {
     const saved = this.cur;
-    this.cur = { rewritten: null, prevented: false };
+    this.cur = { rewritten: null, prevented: false, forced: false };
     this.depth++;
     return saved;
   }
@@ -73,7 +75,7 @@ export class Propagation {
    */
   exitCall(saved: CallState, db: number, argv: Argv | null, changed: boolean, arbitraryKeys: boolean): void {
     const st = this.cur;
-    if (changed && !st.prevented) {
+    if ((changed || st.forced) && !st.prevented) {
       if (st.rewritten !== null) this.ops.push({ db, argv: st.rewritten });
       else if (argv !== null) this.ops.push({ db, argv: copyArgv(argv) });
     }
@@ -87,7 +89,7 @@ export class Propagation {
   }
 
   endUnit(): void {
-    this.cur = { rewritten: null, prevented: false };
+    this.cur = { rewritten: null, prevented: false, forced: false };
     if (--this.depth === 0) this.flush(false);
   }
 
@@ -105,14 +107,17 @@ export class Propagation {
     this.cur.prevented = true;
   }
 
+  force(): void {
+    this.cur.forced = true;
+  }
+
   private flush(arbitraryKeys: boolean): void {
     const ops = this.ops;
     if (ops.length === 0) return;
     this.ops = [];
     let unit = ops;
     if (ops.length > 1 && !arbitraryKeys) {
-      const db = ops[0].db;
-      unit = [{ db, argv: MULTI.map((b) => Buffer.from(b)) }, ...ops, { db: ops[ops.length - 1].db, argv: EXEC.map((b) => Buffer.from(b)) }];
+      unit = [{ db: -1, argv: MULTI.map((b) => Buffer.from(b)) }, ...ops, { db: -1, argv: EXEC.map((b) => Buffer.from(b)) }];
     }
     for (const fn of this.consumers) fn(unit);
   }

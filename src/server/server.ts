@@ -192,6 +192,10 @@ export class Server implements KeyspaceServices, ServerContext {
     this.propagation.prevent();
   }
 
+  forcePropagation(): void {
+    this.propagation.force();
+  }
+
   // ---- change tracking: WATCH, keyspace notifications ---------------------------------------
 
   /** A command changed key b[o, o+n) of db (Redis's signalModifiedKey): WATCHers lose. */
@@ -774,10 +778,13 @@ export class Server implements KeyspaceServices, ServerContext {
     }
     const dirty = this.dirty;
     const saved = prop.enterCall();
-    this.callHandler(c, cmd, argv);
-    // EXEC's own call propagates nothing: its queued commands propagated themselves.
-    const changed = this.dirty !== dirty && (cmd.flags & CMD_TRANSACTION_CONTROL) === 0;
-    prop.exitCall(saved, c.dbIndex, argv, changed, (cmd.flags & CMD_TOUCHES_ARBITRARY_KEYS) !== 0);
+    try {
+      this.callHandler(c, cmd, argv);
+    } finally {
+      // EXEC's own call propagates nothing: its queued commands propagated themselves.
+      const changed = this.dirty !== dirty && (cmd.flags & CMD_TRANSACTION_CONTROL) === 0;
+      prop.exitCall(saved, c.dbIndex, argv, changed, (cmd.flags & CMD_TOUCHES_ARBITRARY_KEYS) !== 0);
+    }
   }
 
   private callHandler(c: Client, cmd: Command, argv: Argv): void {
