@@ -5,6 +5,7 @@
  * With no arguments it runs on the embedded defaults (the `npm start` script binds it to
  * 127.0.0.1 on port 6379).
  */
+import { IoThreads } from './io-threads/pool.ts';
 import { createRegistry } from './server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from './server/config.ts';
 import { REDIS_VERSION, SPINDLE_VERSION, Server } from './server/server.ts';
@@ -38,7 +39,7 @@ if (loaded.error !== null) {
   process.exit(1);
 }
 
-const server = new Server({ config, registry, configFile: config.configFile });
+const server = new Server({ config, registry, configFile: config.configFile, ioPool: (srv, n) => new IoThreads(srv, n) });
 const log = server.log;
 log.notice('oO0OoO0OoO0Oo Spindle is starting oO0OoO0OoO0Oo');
 log.notice(

@@ -16,12 +16,14 @@ import { Argv } from '../protocol/argv.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
+import type { IoPool, Transport } from '../server/transport.ts';
+import { decodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control, decodeCommand,
-  readU32,
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
 import {
-  STAGE_EXEC, STAGE_QUEUE, histAdd, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N, W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, clockUs,
+  STAGE_EXEC, STAGE_NAMES, STAGE_QUEUE, histAdd, histPercentile, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N,
+  W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, clockUs,
   type WorkerInit,
 } from './protocol.ts';
 import { hashSeed } from '../store/hash.ts';
@@ -58,7 +60,7 @@ export class WorkerLink {
   }
 }
 
-export class IoThreads {
+export class IoThreads implements IoPool {
   readonly srv: Server;
   readonly size: number;
   readonly links: WorkerLink[] = [];
@@ -111,6 +113,7 @@ export class IoThreads {
     best.clients++;
     c.io = best;
     c.sock = null;
+    c.transport = new WorkerTransport(this, c);
     best.worker.postMessage({ t: 'client', id: c.id, sock, auth: c.authenticated }, [sock as unknown as Transferable]);
   }
 
@@ -137,6 +140,7 @@ export class IoThreads {
    */
   kill(c: Client): void {
     const link = c.io as WorkerLink;
+    c.io = null; // a CLOSED crossing the KILL finds the client already given up
     if (!link.alive) return;
     link.clients--;
     link.outbox.send(control(C_KILL, c.id), CONTROL_TAG);
@@ -235,6 +239,7 @@ export class IoThreads {
         if (msg[0] === C_QBUF_LIMIT) srv.queryBufferLimitReached(c);
         else if (msg[0] === C_OBUF_LIMIT) srv.logObufLimit(c, msg[5] === 1);
         c.io = null; // the socket is gone already: nothing to send back
+        c.transport = null;
         link.clients--;
         if (this.current === c) this.current = null;
         srv.freeClient(c);
@@ -292,6 +297,7 @@ export class IoThreads {
     for (const c of [...srv.clients.values()]) {
       if (c.io !== link) continue;
       c.io = null;
+      c.transport = null;
       srv.freeClient(c);
     }
     this.spawn(link.index).then(
@@ -308,6 +314,40 @@ export class IoThreads {
   }
 
   /** Per-thread counters for INFO (protocol.ts W_* slots). */
+  /** INFO `# Spindle` fields: one line per worker, then per-stage latency percentiles. */
+  infoFields(): [string, string][] {
+    return [...this.threadFields(), ...this.stageFields()];
+  }
+
+  /** One line per I/O worker (io-threads > 1): its connections and traffic counters. */
+  private threadFields(): [string, string][] {
+    const avg = (sum: number, n: number): string => (n > 0 ? (sum / n).toFixed(2) : '0.00');
+    return this.counters().map((v, i): [string, string] => [
+      `io_thread_${i + 1}`,
+      `connections=${v[0]},bytes_in=${v[1]},bytes_out=${v[2]},commands=${v[3]},replies=${v[4]},ring_full_stalls=${v[5]}` +
+        // Average µs per stage: parse (worker, per command), queue wait (worker commit to main
+        // drain, per batch), execute (main, per command), reply wait (main commit to worker
+        // drain, per batch), write (worker socket.write, per reply).
+        `,parse_us=${avg(v[6], v[7])},queue_wait_us=${avg(v[8], v[9])},execute_us=${avg(v[10], v[11])}` +
+        `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}` +
+        // Cross-thread wake-ups (each a MessagePort post, the main thread's costliest io step).
+        `,wakeups_to_main=${v[W_WAKEUPS_TO_MAIN]},wakeups_from_main=${v[W_WAKEUPS_FROM_MAIN]}`,
+    ]);
+  }
+
+  /**
+   * Per-stage latency percentiles over all I/O workers (io-threads > 1), in the shape of Redis's
+   * latencystats lines: parse and execute are per drained batch, the waits per hand-off, write
+   * per reply; values are the upper bounds of log2 µs buckets.
+   */
+  private stageFields(): [string, string][] {
+    const all = this.counters();
+    return STAGE_NAMES.map((name, stage): [string, string] => [
+      `io_stage_usec_${name}`,
+      `p50=${histPercentile(all, stage, 50)},p99=${histPercentile(all, stage, 99)},p99.9=${histPercentile(all, stage, 99.9)}`,
+    ]);
+  }
+
   counters(): number[][] {
     return this.links.map((l) => Array.from(l.stats));
   }
@@ -315,5 +355,34 @@ export class IoThreads {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.links.map((l) => l.worker.terminate()));
+  }
+}
+
+/** A client whose socket an I/O worker owns: replies cross the ring, closes are control messages. */
+class WorkerTransport implements Transport {
+  private readonly pool: IoThreads;
+  private readonly c: Client;
+  /** The worker tracks the socket's unsent bytes and applies the output limits itself. */
+  readonly pendingBytes = 0;
+
+  constructor(pool: IoThreads, c: Client) {
+    this.pool = pool;
+    this.c = c;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.pool.send(this.c, bytes);
+  }
+
+  end(): void {
+    this.pool.close(this.c);
+  }
+
+  destroy(): void {
+    this.pool.close(this.c);
+  }
+
+  abort(): void {
+    this.pool.kill(this.c);
   }
 }

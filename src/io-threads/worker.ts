@@ -21,9 +21,9 @@ import type { Argv } from '../protocol/argv.ts';
 import { setHashSeed } from '../store/hash.ts';
 import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser.ts';
 import { adoptSocket } from '../server/socket-reader.ts';
+import { commandSize, encodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, commandSize, control,
-  encodeCommand, readU32,
+  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
 import { OBUF_NORMAL, obufFloorOf, obufLimitsByClass, obufOverLimit } from '../server/obuf-limit.ts';
 import type { ObufLimit, ObufLimits } from '../server/config-table.ts';

@@ -10,7 +10,7 @@ import type { ReplyWriter } from '../protocol/reply.ts';
 import type { CommandClient } from '../commands/context.ts';
 import type { Db } from '../store/db.ts';
 import type { Server } from './server.ts';
-import type { WorkerLink } from '../io-threads/pool.ts';
+import type { Transport } from './transport.ts';
 import type { BlockState } from './blocking.ts';
 import type { MultiState, WatchedKey } from './multi.ts';
 import type { ClientSubs } from './pubsub.ts';
@@ -26,11 +26,18 @@ export class Client implements ParserSink, CommandClient {
   readonly parser = new RequestParser();
   /** The socket, when this thread owns it (io-threads 1); null for clients of an I/O worker. */
   sock: Socket | null;
-  /** The I/O worker that owns the socket (io-threads > 1), or null. */
-  io: WorkerLink | null = null;
+  /** Where replies go: the socket, or the I/O worker owning it; null for socketless clients. */
+  transport: Transport | null = null;
+  /** The I/O worker that owns the socket (io-threads > 1; the pool's own record), or null. */
+  io: object | null = null;
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
+  /**
+   * Redis's islocalClient: a unix socket, a TCP peer at exactly 127.0.0.1 or ::1, or no
+   * connection at all (socketless clients). Fixed at accept, so it holds in both I/O modes.
+   */
+  readonly isLocal: boolean;
   db: Db;
   dbIndex = 0;
   resp = 2;
@@ -97,7 +104,10 @@ export class Client implements ParserSink, CommandClient {
       this.addr = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`;
       this.laddr = `${sock.localAddress ?? '?'}:${sock.localPort ?? 0}`;
       this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+      const ip = sock.remoteAddress;
+      this.isLocal = ip === undefined || ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
     } else {
+      this.isLocal = true;
       this.addr = '';
       this.laddr = '';
       this.fd = -1;

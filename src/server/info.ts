@@ -24,7 +24,6 @@ import type { Command } from '../commands/registry.ts';
 import { LatencyHistogram } from '../util/latency-histogram.ts';
 import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
-import { STAGE_NAMES, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, histPercentile } from '../io-threads/protocol.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
 
@@ -145,8 +144,8 @@ export interface MemoryReport {
 }
 
 /** Query and output buffer bytes held for one client. */
-export function clientBufferBytes(c: { parser: { bufferCapacity: number }; sock: { writableLength: number } | null }): number {
-  return c.parser.bufferCapacity + (c.sock?.writableLength ?? 0);
+export function clientBufferBytes(c: { parser: { bufferCapacity: number }; transport: { pendingBytes: number } | null }): number {
+  return c.parser.bufferCapacity + (c.transport?.pendingBytes ?? 0);
 }
 
 export function memoryReport(srv: Server): MemoryReport {
@@ -305,7 +304,7 @@ function clientsFields(srv: Server): Fields {
   let maxOut = 0;
   for (const c of srv.clients.values()) {
     if (c.parser.bufferCapacity > maxIn) maxIn = c.parser.bufferCapacity;
-    const out = c.sock?.writableLength ?? 0;
+    const out = c.transport?.pendingBytes ?? 0;
     if (out > maxOut) maxOut = out;
   }
   return [
@@ -573,40 +572,8 @@ function spindleFields(srv: Server): Fields {
     ['gc_major_count', s.gcMajorCount],
     ['gc_major_pause_max_ms', s.gcMajorPauseMaxMs.toFixed(3)],
     ['gc_minor_pause_max_ms', s.gcMinorPauseMaxMs.toFixed(3)],
-    ...ioThreadFields(srv),
-    ...ioStageFields(srv),
+    ...(srv.io?.infoFields() ?? []),
   ];
-}
-
-/** One line per I/O worker (io-threads > 1): its connections and traffic counters. */
-function ioThreadFields(srv: Server): Fields {
-  if (srv.io === null) return [];
-  const avg = (sum: number, n: number): string => (n > 0 ? (sum / n).toFixed(2) : '0.00');
-  return srv.io.counters().map((v, i): [string, string] => [
-    `io_thread_${i + 1}`,
-    `connections=${v[0]},bytes_in=${v[1]},bytes_out=${v[2]},commands=${v[3]},replies=${v[4]},ring_full_stalls=${v[5]}` +
-      // Average µs per stage: parse (worker, per command), queue wait (worker commit to main
-      // drain, per batch), execute (main, per command), reply wait (main commit to worker
-      // drain, per batch), write (worker socket.write, per reply).
-      `,parse_us=${avg(v[6], v[7])},queue_wait_us=${avg(v[8], v[9])},execute_us=${avg(v[10], v[11])}` +
-      `,reply_wait_us=${avg(v[12], v[13])},write_us=${avg(v[14], v[15])}` +
-      // Cross-thread wake-ups (each a MessagePort post, the main thread's costliest io step).
-      `,wakeups_to_main=${v[W_WAKEUPS_TO_MAIN]},wakeups_from_main=${v[W_WAKEUPS_FROM_MAIN]}`,
-  ]);
-}
-
-/**
- * Per-stage latency percentiles over all I/O workers (io-threads > 1), in the shape of Redis's
- * latencystats lines: parse and execute are per drained batch, the waits per hand-off, write
- * per reply; values are the upper bounds of log2 µs buckets.
- */
-function ioStageFields(srv: Server): Fields {
-  if (srv.io === null) return [];
-  const all = srv.io.counters();
-  return STAGE_NAMES.map((name, stage): [string, string] => [
-    `io_stage_usec_${name}`,
-    `p50=${histPercentile(all, stage, 50)},p99=${histPercentile(all, stage, 99)},p99.9=${histPercentile(all, stage, 99.9)}`,
-  ]);
 }
 
 interface Section {

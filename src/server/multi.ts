@@ -14,7 +14,7 @@
 import type { Client } from './client.ts';
 import type { Server } from './server.ts';
 import type { Db } from '../store/db.ts';
-import { commandArgBytes, readU32 } from '../io-threads/frames.ts';
+import { commandArgBytes, readU32 } from './command-frame.ts';
 
 /** A client's open transaction. */
 export class MultiState {

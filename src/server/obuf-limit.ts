@@ -37,6 +37,7 @@
 import type { Client } from './client.ts';
 import type { ObufLimit, ObufLimits } from './config-table.ts';
 import type { Server } from './server.ts';
+import type { Transport } from './transport.ts';
 
 /** Client classes, in Redis's order (CLIENT_TYPE_NORMAL, _SLAVE, _PUBSUB). */
 export const OBUF_NORMAL = 0;
@@ -116,7 +117,7 @@ export class ObufLimiter {
 
   private recheckAll(): void {
     for (const c of [...this.srv.clients.values()]) {
-      const used = c.sock?.writableLength ?? 0;
+      const used = c.transport?.pendingBytes ?? 0;
       if (!c.closed && used >= c.obufFloor) this.check(c, used, false);
     }
   }
@@ -141,7 +142,7 @@ export class ObufLimiter {
 
   /** After a write to c's socket went over c's floor (io-threads 1). */
   afterWrite(c: Client): void {
-    this.check(c, (c.sock as NonNullable<Client['sock']>).writableLength, true);
+    this.check(c, (c.transport as Transport).pendingBytes, true);
   }
 
   /**
@@ -154,7 +155,7 @@ export class ObufLimiter {
       this.srv.obufLimitReached(c, true);
       return true;
     }
-    return this.check(c, pending + (c.sock?.writableLength ?? 0), true);
+    return this.check(c, pending + (c.transport?.pendingBytes ?? 0), true);
   }
 
   /** Applies c's limits to `used` bytes; closes c when over. True when c was closed. */
@@ -170,7 +171,7 @@ export class ObufLimiter {
   cron(): void {
     for (const c of [...this.stamped]) {
       if (c.closed) this.stamped.delete(c);
-      else this.check(c, c.sock?.writableLength ?? 0, false);
+      else this.check(c, c.transport?.pendingBytes ?? 0, false);
     }
   }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { Argv } from '../protocol/argv.ts';
-import { commandSize, decodeCommand, encodeCommand } from '../io-threads/frames.ts';
+import { commandSize, decodeCommand, encodeCommand } from './command-frame.ts';
 import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
@@ -34,8 +34,8 @@ import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
-import { IoThreads } from '../io-threads/pool.ts';
 import { adoptSocket } from './socket-reader.ts';
+import { SocketTransport, type IoPool, type IoPoolFactory } from './transport.ts';
 import { Stats } from './stats.ts';
 
 export const SPINDLE_VERSION = '0.1.0';
@@ -45,6 +45,8 @@ export interface ServerOptions {
   config: Config;
   registry: Registry;
   configFile?: string;
+  /** Creates the I/O worker pool when io-threads > 1 (main.ts passes io-threads/pool.ts's). */
+  ioPool?: IoPoolFactory;
 }
 
 export class Server implements KeyspaceServices, ServerContext {
@@ -81,7 +83,8 @@ export class Server implements KeyspaceServices, ServerContext {
   readonly configFile: string;
   private nextClientId = 1;
   /** I/O workers (io-threads > 1), or null for the single-threaded path. */
-  io: IoThreads | null = null;
+  io: IoPool | null = null;
+  private readonly ioPoolFactory: IoPoolFactory | null;
   private listeners: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private gcObserver: PerformanceObserver | null = null;
@@ -106,6 +109,7 @@ export class Server implements KeyspaceServices, ServerContext {
     this.config = opts.config;
     this.registry = opts.registry;
     this.configFile = opts.configFile ?? '';
+    this.ioPoolFactory = opts.ioPool ?? null;
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Db(new Keyspace(i, this.arena), this));
     this.blocked = new BlockedClients(n);
@@ -150,7 +154,7 @@ export class Server implements KeyspaceServices, ServerContext {
   protectedAllowed(c: Client, config: 'enable-debug-command' | 'enable-module-command'): boolean {
     const v = this.config.str(config);
     if (v === 'yes') return true;
-    if (v === 'local') return c.sock === null || isLoopback(c.sock.remoteAddress);
+    if (v === 'local') return c.isLocal;
     return false;
   }
 
@@ -237,15 +241,14 @@ export class Server implements KeyspaceServices, ServerContext {
       else c.w.raw(frame);
       return;
     }
-    const sock = c.sock;
-    if (sock !== null) sock.write(frame);
-    else if (c.io !== null && this.io !== null) this.io.send(c, frame);
-    else return;
+    const t = c.transport;
+    if (t === null) return;
+    t.write(frame);
     c.netOut += frame.length;
     this.stats.netOutput += frame.length;
     // client-output-buffer-limit, checked after each write as Redis does on each addReply (with
-    // io-threads the worker checks its socket).
-    if (sock !== null && sock.writableLength >= c.obufFloor) this.obuf.afterWrite(c);
+    // io-threads the worker checks its socket: pendingBytes is 0 here).
+    if (t.pendingBytes >= c.obufFloor) this.obuf.afterWrite(c);
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -253,7 +256,8 @@ export class Server implements KeyspaceServices, ServerContext {
   async listen(): Promise<void> {
     const threads = this.config.num('io-threads');
     if (threads > 1 && this.io === null) {
-      this.io = new IoThreads(this, threads);
+      if (this.ioPoolFactory === null) throw new Error('io-threads > 1 needs an I/O pool (ServerOptions.ioPool)');
+      this.io = this.ioPoolFactory(this, threads);
       await this.io.start();
     }
     const port = this.config.num('port');
@@ -303,6 +307,7 @@ export class Server implements KeyspaceServices, ServerContext {
     }
     const sock = adoptSocket(accepted, (bytes) => this.onData(c, bytes));
     c.sock = sock;
+    c.transport = new SocketTransport(sock);
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
     sock.on('error', () => this.freeClient(c));
@@ -354,20 +359,18 @@ export class Server implements KeyspaceServices, ServerContext {
     if (c.pubsub !== c.obufPubsub && !c.closed) this.obuf.refreshClass(c);
     if (w.pending > 0) {
       const out = w.take();
-      if (!c.closed) {
-        const sock = c.sock;
-        if (sock !== null) sock.write(out);
-        else if (c.io !== null && this.io !== null) this.io.send(c, out);
+      const t = c.transport;
+      if (!c.closed && t !== null) {
+        t.write(out);
         c.netOut += out.length;
         this.stats.netOutput += out.length;
         this.stats.writesProcessed++;
-        if (sock !== null && sock.writableLength >= c.obufFloor) this.obuf.afterWrite(c);
+        if (t.pendingBytes >= c.obufFloor) this.obuf.afterWrite(c);
       }
     }
     if (c.closeAfterReply && !c.closed) {
       c.closed = true;
-      c.sock?.end();
-      if (c.io !== null) this.io?.close(c);
+      c.transport?.end();
       this.removeClient(c);
     }
   }
@@ -381,8 +384,7 @@ export class Server implements KeyspaceServices, ServerContext {
     c.closed = true;
     if (c.blockState !== null) this.unblock(c);
     c.parser.reset();
-    c.sock?.destroy();
-    if (c.io !== null) this.io?.close(c);
+    c.transport?.destroy();
     this.removeClient(c);
   }
 
@@ -408,11 +410,8 @@ export class Server implements KeyspaceServices, ServerContext {
     }
     c.closed = true;
     if (this.writing === c) c.w.discard();
-    c.sock?.destroy();
-    if (c.io !== null) {
-      this.io?.kill(c);
-      c.io = null;
-    }
+    c.transport?.abort();
+    c.transport = null;
     this.obuf.forget(c);
     this.closingAsap.push(c);
     if (this.closingAsap.length === 1) setImmediate(() => this.freeClosingAsap());
@@ -1067,18 +1066,13 @@ export class Server implements KeyspaceServices, ServerContext {
     this.log.warning(`${reason}`);
     this.log.notice('User requested shutdown...');
     for (const l of this.listeners) l.close();
-    for (const c of this.clients.values()) c.sock?.destroy();
+    for (const c of this.clients.values()) c.transport?.destroy();
     void this.io?.stop();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.gcObserver?.disconnect();
     this.log.warning('Spindle is now ready to exit, bye bye...');
     this.onExit(0);
   }
-}
-
-/** Redis's islocalClient test on a peer address (exactly 127.0.0.1 or ::1). */
-function isLoopback(addr: string | undefined): boolean {
-  return addr === undefined || addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
 }
 
 /** Redis's rejection text for a protected command (DEBUG, MODULE). */

@@ -3,6 +3,7 @@
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { createRegistry } from '../../src/server/command-table.ts';
 import { Server } from '../../src/server/server.ts';
+import { IoThreads } from '../../src/io-threads/pool.ts';
 import { freePort } from './servers.ts';
 
 export interface InProcess {
@@ -19,7 +20,7 @@ export async function startInProcess(args: string[] = []): Promise<InProcess> {
     commandExists: (name) => registry.find(name) !== undefined,
   });
   if (loaded.error !== null) throw new Error(loaded.error);
-  const server = new Server({ config, registry });
+  const server = new Server({ config, registry, ioPool: (s, n) => new IoThreads(s, n) });
   server.log.setLevel('warning');
   server.onExit = () => {};
   await server.listen();

@@ -185,8 +185,8 @@ function inProcess(): { run(args: (string | Buffer)[]): Buffer; list(key: string
     list(key) {
       const kb = Buffer.from(key);
       const db = srv.dbs[0];
-      const e = srv.lookupQuiet(db, kb, 0, kb.length);
-      return e < 0 ? null : listQuicklist(db, e);
+      const e = db.lookupQuiet(kb, 0, kb.length);
+      return e < 0 ? null : listQuicklist(db.ks, e);
     },
   };
 }

@@ -1,7 +1,8 @@
 // INFO helpers (src/server/info.ts): Redis's number formatting, section selection, and the
 // latency histogram whose percentiles must print as Redis's hdr_histogram prints them.
 import { describe, expect, test } from 'vitest';
-import { LatencyHistogram, bytesToHuman, formatFixed, selectSections } from '../../src/server/info.ts';
+import { bytesToHuman, formatFixed, selectSections } from '../../src/server/info.ts';
+import { LatencyHistogram } from '../../src/util/latency-histogram.ts';
 
 describe('formatFixed (printf %.Nf)', () => {
   test('rounds exact ties to even like glibc', () => {

@@ -96,7 +96,7 @@ export function clientInfoString(c: Client, now: number, current: { cmd: string;
   const qcap = c.parser.bufferCapacity;
   let argvMem = 0;
   if (current !== null) for (let i = 0; i < current.argv.argc; i++) argvMem += current.argv.len[i];
-  const omem = c.sock?.writableLength ?? 0;
+  const omem = c.transport?.pendingBytes ?? 0;
   const events = c.closed ? '' : omem > 0 ? 'rw' : 'r';
   return (
     `id=${c.id} addr=${formatAddr(c.addr)} laddr=${formatAddr(c.laddr)} fd=${c.fd} name=${c.name ?? ''}` +

@@ -21,15 +21,6 @@ import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
 
 // ---- shared helpers -------------------------------------------------------------------------
 
-/** Redis's islocalClient: a unix socket, or a TCP peer at exactly 127.0.0.1 or ::1. */
-export function isLocalClient(c: Client): boolean {
-  const sock = c.sock;
-  if (sock === null) return true;
-  const ip = sock.remoteAddress;
-  if (ip === undefined) return (sock as unknown as { remotePort?: number }).remotePort === undefined;
-  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-}
-
 function argsFrom(argv: Argv, from: number): string[] {
   const out: string[] = [];
   for (let i = from; i < argv.argc; i++) out.push(argv.str(i));
@@ -73,7 +64,7 @@ function configSetCommand(c: Client, argv: Argv): void {
   }
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.argc; i += 2) pairs.push([argv.str(i), argv.str(i + 1)]);
-  const err = c.srv.config.setMany(pairs, { localClient: isLocalClient(c) });
+  const err = c.srv.config.setMany(pairs, { localClient: c.isLocal });
   if (err !== null) c.w.error(err);
   else c.w.ok();
 }

@@ -1,0 +1,74 @@
+/*
+ * Where a client's bytes go. A connected client has one Transport: its own socket (io-threads 1,
+ * SocketTransport here) or an I/O worker that owns the socket (io-threads N, the pool's
+ * WorkerTransport). A socketless client has none and keeps its replies in its own writer. The
+ * server writes replies and pushes, and closes clients, only through this interface, so both I/O
+ * modes run the same code.
+ *
+ * IoPool is what the server needs of the I/O worker pool (src/io-threads/pool.ts implements it;
+ * main.ts creates it), so server/ never imports io-threads/.
+ */
+import type { Socket } from 'node:net';
+import type { Client } from './client.ts';
+
+export interface Transport {
+  /** Sends reply or push bytes; the caller must not modify them afterwards. */
+  write(bytes: Uint8Array): void;
+  /** Output accepted here and not yet handed to the kernel (output-buffer limits); 0 when another thread tracks it. */
+  readonly pendingBytes: number;
+  /** Closes once what was written is sent (QUIT, protocol errors). */
+  end(): void;
+  /** Closes now (the client is being freed). */
+  destroy(): void;
+  /** Closes now, dropping unsent output (over client-output-buffer-limit). */
+  abort(): void;
+}
+
+/** A socket owned by the main thread (io-threads 1). */
+export class SocketTransport implements Transport {
+  readonly sock: Socket;
+
+  constructor(sock: Socket) {
+    this.sock = sock;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.sock.write(bytes);
+  }
+
+  get pendingBytes(): number {
+    return this.sock.writableLength;
+  }
+
+  end(): void {
+    this.sock.end();
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+
+  abort(): void {
+    this.sock.destroy();
+  }
+}
+
+/** The I/O worker pool, as the server uses it (io-threads > 1). */
+export interface IoPool {
+  readonly size: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Hands an accepted (paused) socket to a worker; sets c.transport. */
+  assign(sock: Socket, c: Client): void;
+  /** Parser or output limits changed (CONFIG SET). */
+  limitsChanged(): void;
+  /** c's client-output-buffer-limit class changed (it subscribed or stopped). */
+  obufClassChanged(c: Client, cls: number): void;
+  /** DEBUG: makes worker n exit, to exercise the restart path. */
+  exitWorker(n: number): void;
+  /** INFO fields of the `# Spindle` section about the workers. */
+  infoFields(): [string, string][];
+}
+
+/** Creates the pool for `threads` workers (main.ts passes io-threads/pool.ts's). */
+export type IoPoolFactory = (srv: import('./server.ts').Server, threads: number) => IoPool;

@@ -1,0 +1,88 @@
+// The rules of docs/design-write-path.md, checked on the source text:
+// - src/commands/ reaches the keyspace only through Db (store/db.ts): it never names Keyspace and
+//   never uses a Db's `.ks`;
+// - src/commands/ imports only protocol/, store/, util/ and its own directory;
+// - no import cycle between src/commands, src/server and src/io-threads (server/ does not import
+//   io-threads/, commands/ imports neither).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/servers.ts';
+
+const SRC = path.join(REPO_ROOT, 'src');
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** The files a module imports (static `import ... from '...'` and `export ... from '...'`), resolved. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)) out.push(path.resolve(path.dirname(file), m[1]));
+  return out;
+}
+
+const rel = (p: string): string => path.relative(SRC, p);
+const commandFiles = tsFiles(path.join(SRC, 'commands'));
+
+describe('the one write path', () => {
+  it('finds the command files', () => {
+    expect(commandFiles.length).toBeGreaterThan(8);
+  });
+
+  it('command files never touch a Keyspace', () => {
+    const bad: string[] = [];
+    for (const f of commandFiles) {
+      const lines = readFileSync(f, 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        const code = line.replace(/\/\/.*$/, '');
+        if (/^\s*\*/.test(code)) return; // block comment lines
+        if (/\bKeyspace\b/.test(code) || /\.ks\b/.test(code)) bad.push(`${rel(f)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
+  it('command files import only protocol/, store/, util/ and commands/', () => {
+    const allowed = ['protocol', 'store', 'util', 'commands'].map((d) => path.join(SRC, d) + path.sep);
+    const bad: string[] = [];
+    for (const f of commandFiles) {
+      for (const imp of importsOf(f)) {
+        if (!allowed.some((a) => imp.startsWith(a))) bad.push(`${rel(f)} imports ${rel(imp)}`);
+      }
+    }
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
+  it('server/ does not import io-threads/', () => {
+    const bad: string[] = [];
+    for (const f of tsFiles(path.join(SRC, 'server'))) {
+      for (const imp of importsOf(f)) if (imp.startsWith(path.join(SRC, 'io-threads') + path.sep)) bad.push(`${rel(f)} imports ${rel(imp)}`);
+    }
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
+  it('no import cycle among commands/, server/ and io-threads/', () => {
+    const files = ['commands', 'server', 'io-threads'].flatMap((d) => tsFiles(path.join(SRC, d)));
+    const graph = new Map(files.map((f) => [f, importsOf(f).filter((i) => files.includes(i))]));
+    const state = new Map<string, 1 | 2>();
+    const cycles: string[] = [];
+    const visit = (f: string, stack: string[]): void => {
+      state.set(f, 1);
+      for (const g of graph.get(f) ?? []) {
+        if (state.get(g) === 1) cycles.push([...stack.slice(stack.indexOf(g)), f, g].map(rel).join(' -> '));
+        else if (state.get(g) === undefined) visit(g, [...stack, f]);
+      }
+      state.set(f, 2);
+    };
+    for (const f of files) if (state.get(f) === undefined) visit(f, []);
+    expect(cycles, cycles.join('\n')).toEqual([]);
+  });
+});
