@@ -313,7 +313,8 @@ function clientsFields(srv: Server): Fields {
     ['maxclients', Number(cfg(srv, 'maxclients'))],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', srv.blocked.count],
+    // Redis counts clients held by CLIENT PAUSE as blocked too (BLOCKED_POSTPONE).
+    ['blocked_clients', srv.blocked.count + srv.pausedClients],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', srv.blocked.withTimeout],
   ];

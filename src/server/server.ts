@@ -389,6 +389,10 @@ export class Server implements KeyspaceServices, ServerContext {
   }
 
   private removeClient(c: Client): void {
+    if (c.postponed !== null && c.blockState === null) {
+      const i = this.postponedClients.indexOf(c);
+      if (i >= 0) this.postponedClients.splice(i, 1);
+    }
     if (c.obufSoftSince !== 0) this.obuf.forget(c);
     if (c.watched !== null) this.watches.unwatchAll(c);
     if (c.subs !== null) this.pubsub.forget(c);
@@ -539,6 +543,11 @@ export class Server implements KeyspaceServices, ServerContext {
   private pauseTimer: NodeJS.Timeout | null = null;
   /** Clients holding a postponed command, in the order they were held. */
   private postponedClients: Client[] = [];
+
+  /** Clients held by CLIENT PAUSE (INFO counts them in blocked_clients, as Redis does). */
+  get pausedClients(): number {
+    return this.postponedClients.length;
+  }
 
   /** Pauses clients until `endMs` (extends, never shortens; ALL wins over WRITE), as Redis. */
   pauseClients(endMs: number, all: boolean): void {

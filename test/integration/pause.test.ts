@@ -60,3 +60,48 @@ test('ALL holds every command, UNPAUSE included, until the timeout', async () =>
   a.close();
   b.close();
 });
+
+const infoField = async (c: Awaited<ReturnType<typeof rawClient>>, section: string, field: string): Promise<string> => {
+  const text = (await c.send(['INFO', section])).toString('latin1');
+  const m = new RegExp(`^${field}:(.*)\\r$`, 'm').exec(text);
+  if (m === null) throw new Error(`no ${field} in INFO ${section}`);
+  return m[1];
+};
+
+test('held clients count in blocked_clients and show flag b, as in Redis', async () => {
+  const admin = await rawClient(srv.port);
+  const w = await rawClient(srv.port);
+  const gone = await rawClient(srv.port);
+  expect(await infoField(admin, 'clients', 'blocked_clients')).toBe('0');
+  expect((await admin.send(['CLIENT', 'PAUSE', '5000', 'WRITE'])).toString()).toBe('+OK\r\n');
+  w.sendRaw('*3\r\n$3\r\nSET\r\n$5\r\np:bc1\r\n$1\r\n1\r\n');
+  gone.sendRaw('*3\r\n$3\r\nSET\r\n$5\r\np:bc2\r\n$1\r\n1\r\n');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(await infoField(admin, 'clients', 'blocked_clients')).toBe('2');
+  const list = (await admin.send(['CLIENT', 'LIST'])).toString('latin1');
+  expect(list.split('\n').filter((l) => / flags=b /.test(l) && / cmd=set /.test(l)).length).toBe(2);
+  gone.close();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(await infoField(admin, 'clients', 'blocked_clients')).toBe('1');
+  expect((await admin.send(['CLIENT', 'UNPAUSE'])).toString()).toBe('+OK\r\n');
+  expect((await w.readReply()).toString()).toBe('+OK\r\n');
+  expect(await infoField(admin, 'clients', 'blocked_clients')).toBe('0');
+  admin.close();
+  w.close();
+});
+
+test('no key expires while clients are paused, lazily or actively (7.0 expireIfNeeded)', async () => {
+  const admin = await rawClient(srv.port);
+  expect((await admin.send(['SET', 'p:exp', 'v', 'PX', '50'])).toString()).toBe('+OK\r\n');
+  const before = Number(await infoField(admin, 'stats', 'expired_keys'));
+  expect((await admin.send(['CLIENT', 'PAUSE', '5000', 'WRITE'])).toString()).toBe('+OK\r\n');
+  await new Promise((r) => setTimeout(r, 400)); // several cron ticks (hz 10)
+  // Gone for readers, but not deleted: expired_keys does not move and DBSIZE still counts it.
+  expect((await admin.send(['GET', 'p:exp'])).toString()).toBe('$-1\r\n');
+  expect(Number(await infoField(admin, 'stats', 'expired_keys'))).toBe(before);
+  expect((await admin.send(['DBSIZE'])).toString()).not.toBe(':0\r\n');
+  expect((await admin.send(['CLIENT', 'UNPAUSE'])).toString()).toBe('+OK\r\n');
+  expect((await admin.send(['GET', 'p:exp'])).toString()).toBe('$-1\r\n');
+  expect(Number(await infoField(admin, 'stats', 'expired_keys'))).toBe(before + 1);
+  admin.close();
+});

@@ -4,6 +4,7 @@
 // a command of another database than the last one written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { readReply } from '../../src/protocol/reply-reader.ts';
 import { runCase } from '../helpers/golden.ts';
 import { aofFamilies, caseStream, loadAofCases, loadAofRecorded, normArg, showAof } from '../helpers/aof.ts';
 import { startInProcess, type InProcess } from '../helpers/in-process.ts';
@@ -74,5 +75,20 @@ describe('socketless client', () => {
     const c = await rawClient(srv.port);
     expect((await c.send(['GET', 'sk'])).toString('latin1')).toBe('$1\r\nv\r\n');
     c.close();
+  });
+
+  it('its replies decode to values, in RESP2 and RESP3', () => {
+    const fake = srv.server.createSocketlessClient();
+    const run = (...args: string[]) => readReply(srv.server.runCommand(fake, args));
+    run('DEL', 'h', 'l');
+    expect(run('HSET', 'h', 'f', 'v', 'g', 'w')).toBe(2);
+    expect(run('RPUSH', 'l', 'a', 'b\x00c')).toBe(2);
+    expect(run('LRANGE', 'l', '0', '-1')).toEqual([Buffer.from('a'), Buffer.from('b\x00c')]);
+    expect(run('SET', 'x', '1')).toEqual({ status: 'OK' });
+    expect(run('LPUSH', 'x', 'y')).toEqual({ error: 'WRONGTYPE Operation against a key holding the wrong kind of value' });
+    expect(run('GET', 'nosuchkey')).toBeNull();
+    expect(run('HELLO', '3')).toHaveProperty('map');
+    expect(run('HGETALL', 'h')).toEqual({ map: [[Buffer.from('f'), Buffer.from('v')], [Buffer.from('g'), Buffer.from('w')]] });
+    expect(run('GET', 'nosuchkey')).toBeNull();
   });
 });

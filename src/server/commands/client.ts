@@ -78,7 +78,7 @@ function clientFlags(c: Client): string {
   if (c.kind === 'master') f += 'M';
   if (c.pubsub) f += 'P';
   if (c.multi !== null) f += 'x';
-  if (c.blockState !== null) f += 'b';
+  if (c.blockState !== null || c.postponed !== null) f += 'b'; // blocked on keys, or held by CLIENT PAUSE
   if (c.dirtyCas) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (isUnixSocket(c)) f += 'U';
