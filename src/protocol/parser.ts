@@ -50,9 +50,21 @@ export class RequestParser {
   private qpos = 0;
   private failed = false;
 
-  /** Bytes buffered and not yet executed (for CLIENT LIST qbuf). */
+  /** Bytes of the input being parsed now (0 between reads): Redis's querybuf while it runs them. */
+  private inFlight = 0;
+
+  /** Bytes buffered and not yet executed. */
   get buffered(): number {
     return this.qlen;
+  }
+
+  /**
+   * Redis's qbuf (sdslen(querybuf)) as a command sees it: while commands of a read run, the
+   * query buffer still holds that whole read (Redis trims it after the batch); between reads,
+   * what is buffered.
+   */
+  get queryBufferLength(): number {
+    return this.inFlight !== 0 ? this.inFlight : this.qlen;
   }
 
   get bufferCapacity(): number {
@@ -63,11 +75,15 @@ export class RequestParser {
   feed(chunk: Uint8Array, sink: ParserSink): void {
     if (this.failed) return;
     if (this.qlen === 0) {
+      this.inFlight = chunk.length;
       this.parse(chunk, 0, chunk.length, sink);
+      this.inFlight = 0;
       return;
     }
     this.append(chunk);
+    this.inFlight = this.qlen;
     this.parse(this.qbuf, this.qpos, this.qlen, sink);
+    this.inFlight = 0;
   }
 
   /** Buffers bytes without parsing them (a client that is not consuming input right now). */
@@ -79,7 +95,9 @@ export class RequestParser {
   /** Continues with buffered input after the sink stopped (an unblocked or unpaused client). */
   resume(sink: ParserSink): void {
     if (this.failed || this.qlen === 0) return;
+    this.inFlight = this.qlen;
     this.parse(this.qbuf, this.qpos, this.qlen, sink);
+    this.inFlight = 0;
   }
 
   /** Drops every buffered byte (client closed). */

@@ -322,3 +322,38 @@ describe('CLIENT REPLY', () => {
     }
   });
 });
+
+describe('qbuf of the running command', () => {
+  let s: ServerHandle;
+  beforeAll(async () => {
+    s = await startSpindle();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  test('CLIENT LIST and CLIENT INFO count the query buffer holding the command, as Redis does', async () => {
+    const c = await rawClient(s.port);
+    // redis-cli's `client list`: *2\r\n$6\r\nclient\r\n$4\r\nlist\r\n, 26 bytes.
+    const own = (await c.send(['client', 'list'])).toString('latin1').split('\n').find((l) => l.includes('cmd=client|list')) ?? '';
+    expect(parseLine(own.trim()).qbuf).toBe('26');
+    expect(parseLine(text(await c.send(['client', 'info'])).trim()).qbuf).toBe('26');
+    c.close();
+  });
+
+  test.skipIf(process.env.SPINDLE_IO_THREADS !== undefined && process.env.SPINDLE_IO_THREADS !== '1')(
+    'in a pipeline read at once, qbuf is the whole read (66 bytes here, as redis-server reports)',
+    async () => {
+      const c = await rawClient(s.port);
+      const one = encodeCommand(['client', 'info']);
+      c.sendRaw(Buffer.concat([one, encodeCommand(['ping']), one]));
+      const infos: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await c.readReply();
+        if (r[0] !== 0x2b) infos.push(parseLine(text(r).trim()).qbuf);
+      }
+      expect(infos).toEqual(['66', '66']);
+      c.close();
+    },
+  );
+});

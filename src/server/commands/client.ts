@@ -3,7 +3,8 @@
  * NO-EVICT HELP.
  *
  * CLIENT LIST / INFO print Redis 7.0.15's line, field for field. What Spindle measures is real:
- * qbuf is the bytes buffered and not yet executed, qbuf-free the rest of the query buffer's
+ * qbuf is the query buffer as Redis counts it (the read holding the running command, or what is
+ * buffered), qbuf-free the rest of the query buffer's
  * allocation, argv-mem the arguments of the command running now, omem the bytes the socket has
  * not sent yet, tot-mem the sum of those buffers. What it does not have is the idle value: no
  * per-client reply buffer (rbs=0 rbp=0 obl=0: replies go from a shared slab straight to the
@@ -86,13 +87,22 @@ function clientFlags(c: Client): string {
   return f === '' ? 'N' : f;
 }
 
+/** Bytes of argv as a RESP multibulk request. */
+function respSize(argv: Argv): number {
+  let n = 3 + String(argv.argc).length;
+  for (let i = 0; i < argv.argc; i++) n += 5 + String(argv.len[i]).length + argv.len[i];
+  return n;
+}
+
 /**
  * One CLIENT LIST line. For the client running the command, `current` gives the command and its
  * arguments (Redis sets lastcmd before calling, so a client lists itself as `cmd=client|list`).
  */
 export function clientInfoString(c: Client, now: number, current: { cmd: string; argv: Argv } | null): string {
   const sec = Math.floor(now / 1000);
-  const qbuf = c.parser.buffered;
+  // The query buffer holding the running command (Redis's qbuf): an I/O worker owns the real
+  // one, so there the command's own RESP size stands in (exact for a command sent alone).
+  const qbuf = current !== null && c.io !== null ? respSize(current.argv) : c.parser.queryBufferLength;
   const qcap = c.parser.bufferCapacity;
   let argvMem = 0;
   if (current !== null) for (let i = 0; i < current.argv.argc; i++) argvMem += current.argv.len[i];
