@@ -14,9 +14,17 @@
  * CONFIG SET (setMany) follows Redis 7.0's configSetCommand: a first pass looks every name up and
  * refuses unknown, immutable, protected and duplicate names (the first problem wins, an unknown
  * name wins only if it comes first); then all values are set, and if one does not parse the
- * earlier ones are restored; then the change hooks run (each distinct function once), and if one
- * fails every value is restored and the hooks run again. Hooks do not run during loading: the
- * server reads `values` when it starts.
+ * earlier ones are restored; then the apply hooks run (each distinct function once, in argument
+ * order), and if one fails (returns an error text or throws) every value of the call is restored
+ * and every hook that ran or was due runs again, so their effects follow the old values too.
+ * Hooks do not run during loading: the server reads `values` when it starts.
+ *
+ * Hooks are synchronous on purpose. CONFIG SET is one command: nobody may see half of it (CONFIG
+ * GET from another client, the next command of a MULTI/EXEC), so its reply cannot wait for an
+ * event-loop turn. Effects that Node only offers asynchronously must be made synchronous by the
+ * hook itself (a listening socket can be bound and listened on synchronously through Node's TCP
+ * handle, whose bind() and listen() return an errno at once), or split into a synchronous check
+ * and an asynchronous finish that cannot fail.
  *
  * Loading (load/loadServerConfig) follows loadServerConfigFromString: the command-line options
  * become config lines appended after the file, so one line counter covers both, and the first
@@ -536,10 +544,31 @@ const DEPRECATED = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value'
 // ---- the Config object ----------------------------------------------------------------------
 
 /**
- * Called after a CONFIG SET changed `name` (and every value of that command is in place).
- * Return an error text to make the whole CONFIG SET fail and be rolled back.
+ * An apply hook: called after a CONFIG SET changed `name` (and every value of that command is in
+ * place; read them from `config.values`). To make the whole CONFIG SET fail and be rolled back,
+ * return the error text Redis's apply function would give (it follows "CONFIG SET failed
+ * (possibly related to argument '<name>') - ") or throw an Error with it as its message.
+ * Must be synchronous: a hook that returns a Promise fails the CONFIG SET (see the file comment).
+ * During a rollback the same hook is called again with the old values in place; it should then
+ * succeed (make it idempotent: "already applied" is success).
  */
 export type ConfigHook = (name: string, config: Config) => string | null | undefined | void;
+
+/** Runs one apply hook; its error text, or null. Exceptions and Promises count as failures. */
+function runHook(fn: ConfigHook, name: string, config: Config): string | null {
+  let r: unknown;
+  try {
+    r = fn(name, config);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (typeof r === 'string') return r;
+  if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+    (r as Promise<unknown>).then(undefined, () => {}); // nobody else will handle its rejection
+    return `internal error: the apply hook of '${name}' is asynchronous`;
+  }
+  return null;
+}
 
 export interface SetContext {
   /** The server is loading a dataset: DENY_LOADING configs answer -LOADING. */
@@ -626,6 +655,11 @@ export class Config implements ConfigView {
   sentinelMode = false;
   private readonly rendered = new Map<string, string>();
   private readonly hooks = new Map<string, ConfigHook[]>();
+  /**
+   * Where CONFIG SET logs Redis's warnings about failed apply hooks ("Failed applying new
+   * configuration. ..."). The server points it at its log; silent by default.
+   */
+  warn: (message: string) => void = () => {};
   /** Set once a `save` line has been read from a file: the first one replaces the defaults. */
   private saveReadFromFile = false;
 
@@ -703,8 +737,9 @@ export class Config implements ConfigView {
   // ---- CONFIG SET ----
 
   /**
-   * Registers a hook run after CONFIG SET changes `name` (or its alias). A function registered
-   * for several configs runs once per CONFIG SET. Returns a function that unregisters it.
+   * Registers an apply hook run after CONFIG SET changes `name` (or its alias); it may fail the
+   * CONFIG SET (see ConfigHook). A function registered for several configs runs once per CONFIG
+   * SET. Returns a function that unregisters it.
    */
   onChange(name: string, fn: ConfigHook): () => void {
     const e = lookupConfig(name);
@@ -807,10 +842,16 @@ export class Config implements ConfigView {
       }
     }
     for (const [fn, e] of hooks) {
-      const err = fn(e.row.name, this);
-      if (typeof err === 'string') {
+      const err = runHook(fn, e.row.name, this);
+      if (err !== null) {
+        // As Redis's restoreBackupConfig: every value back, then every due hook again (the one
+        // that failed included: it may have undone part of the old state before failing).
+        this.warn(`Failed applying new configuration. Possibly related to new ${e.name} setting. Restoring previous settings.`);
         restore(set.length);
-        for (const [f, e2] of hooks) f(e2.row.name, this);
+        for (const [f, e2] of hooks) {
+          const again = runHook(f, e2.row.name, this);
+          if (again !== null) this.warn(`Failed applying restored failed CONFIG SET command: ${again}`);
+        }
         errName = e.name;
         errText = err;
         return fail();

@@ -434,6 +434,77 @@ describe('CONFIG SET errors and atomicity', () => {
     expect(() => c.onChange('nosuch', () => null)).toThrow();
   });
 
+  it('a listener-like hook: every pair and every effect rolled back, Redis warnings logged', () => {
+    // A fake network: ports in use by someone else, and what "we" listen on. The hook works as
+    // the server's port/bind hook must: bind the new addresses first, close the old ones only
+    // once all succeeded, and treat "already listening there" as success.
+    const busy = new Set([7000]);
+    let listening = { port: 6379, bind: ['*', '-::*'] };
+    const warnings: string[] = [];
+    const c = new Config();
+    c.warn = (m) => warnings.push(m);
+    const rebind = (_n: string, cfg: Config): string | null => {
+      const want = { port: cfg.values.port, bind: [...(cfg.values.bind as readonly string[])] };
+      if (want.port === listening.port && want.bind.join(' ') === listening.bind.join(' ')) return null;
+      if (busy.has(want.port)) return 'Unable to listen on this port. Check server logs.';
+      if (want.bind.includes('10.9.9.9')) throw new Error('Failed to bind to specified addresses.');
+      listening = want;
+      return null;
+    };
+    c.onChange('port', rebind);
+    c.onChange('bind', rebind);
+    const hz: number[] = [];
+    c.onChange('hz', (_n, cfg) => {
+      hz.push(cfg.values.hz);
+    });
+
+    expect(c.setMany([['hz', '50'], ['port', '7000'], ['maxmemory', '1mb']])).toBe(
+      SET_FAILED('port', 'Unable to listen on this port. Check server logs.'),
+    );
+    expect(c.getMatching(['hz', 'port', 'maxmemory'])).toEqual([['hz', '10'], ['port', '6379'], ['maxmemory', '0']]);
+    expect(hz).toEqual([50, 10]); // applied, then re-applied with the old value
+    expect(listening).toEqual({ port: 6379, bind: ['*', '-::*'] });
+    expect(warnings).toEqual(['Failed applying new configuration. Possibly related to new port setting. Restoring previous settings.']);
+
+    // A hook that throws fails the call the same way; the name is the config of the hook that failed.
+    warnings.length = 0;
+    expect(c.setMany([['bind', '127.0.0.1 10.9.9.9'], ['port', '7001']])).toBe(
+      SET_FAILED('bind', 'Failed to bind to specified addresses.'),
+    );
+    expect(c.get('bind')).toBe('* -::*');
+    expect(c.values.port).toBe(6379);
+    expect(listening).toEqual({ port: 6379, bind: ['*', '-::*'] });
+    expect(warnings).toEqual(['Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.']);
+
+    // Success moves the listener; one function registered for both runs once.
+    expect(c.setMany([['port', '7002'], ['bind', '127.0.0.1']])).toBeNull();
+    expect(listening).toEqual({ port: 7002, bind: ['127.0.0.1'] });
+  });
+
+  it('a hook failing again during the rollback is logged, and the call still fails cleanly', () => {
+    const c = new Config();
+    const warnings: string[] = [];
+    c.warn = (m) => warnings.push(m);
+    let calls = 0;
+    c.onChange('port', () => {
+      calls++;
+      throw new Error(calls === 1 ? 'first' : 'again');
+    });
+    expect(set(c, 'port', '7003')).toBe(SET_FAILED('port', 'first'));
+    expect(c.values.port).toBe(6379);
+    expect(warnings).toEqual([
+      'Failed applying new configuration. Possibly related to new port setting. Restoring previous settings.',
+      'Failed applying restored failed CONFIG SET command: again',
+    ]);
+  });
+
+  it('an asynchronous hook is refused: CONFIG SET cannot wait for it', () => {
+    const c = new Config();
+    c.onChange('port', (async () => 'too late') as unknown as () => null);
+    expect(set(c, 'port', '7004')).toBe(SET_FAILED('port', "internal error: the apply hook of 'port' is asynchronous"));
+    expect(c.values.port).toBe(6379);
+  });
+
   it('setInternal bypasses immutability (REPLICAOF)', () => {
     const c = new Config();
     expect(c.setInternal('replicaof', ['10.0.0.1', '6380'])).toBeNull();
