@@ -2,9 +2,11 @@
  * Set commands (t_set.c): SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS SPOP SRANDMEMBER SMOVE
  * SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN.
  *
- * A set value is a JS object in the key's slot: an IntSet (`intset`) or a ByteDict (`hashtable`),
- * see src/store/set-type.ts. Every algorithm below is shaped like Redis 7.0's wherever the shape
- * shows: in which encoding a destination or a SPOP remainder ends up, in the order of replies from
+ * A set value is a JS object in the key's slot: an IntSet (`intset`) or a ByteDict (`hashtable`).
+ * The type code (encoding conversion, add/remove/lookup over both encodings, the union and
+ * difference, random picks, SSCAN steps) is in src/store/set-type.ts; this file parses arguments,
+ * goes through the Db (store/db.ts), replies, and reports events and propagation. Every algorithm
+ * is shaped like Redis 7.0's wherever the shape shows: in which encoding a destination or a SPOP remainder ends up, in the order of replies from
  * intsets (ascending), in which lookups count keyspace hits. Hashtable iteration order is ours
  * (entry id order), not Redis's, which no client can rely on anyway.
  *
@@ -21,18 +23,18 @@ import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
 import type { ReplyWriter } from '../protocol/reply.ts';
-import { hashBytes } from '../store/hash.ts';
+import type { Db } from '../store/db.ts';
+import { NOTIFY_GENERIC, NOTIFY_SET } from '../store/events.ts';
 import { IntSet } from '../store/intset.ts';
-import { ENC_HT, ENC_INTSET, OBJ_SET, type Keyspace } from '../store/keyspace.ts';
+import { OBJ_SET } from '../store/keyspace.ts';
 import {
-  type SetValue, cur, intsetLimit, memberAt, randomIndex, removeAt, setAdd, setAddFrom, setCreateFor, setDup, setFree,
-  setHasFrom, setHasInt, setIsMember, setMemberCopies, setRemove, setRemoveFrom, setSize,
+  SET_OP_DIFF, SET_OP_UNION, type SetValue, cur, intsetLimit, memberAt, randomIndex, removeAt, setAdd, setAddFrom,
+  setCreateFor, setDup, setFree, setInAll, setIsMember, setMembersOf, setMoveRandom, setOf, setRandomDistinct, setRemove,
+  setScan, setSize, setStore, setUnionDiff,
 } from '../store/set-type.ts';
 import { globMatch } from '../util/glob.ts';
 import { INT64_MIN, parseInt64, parseLongLong } from '../util/numbers.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC, NOTIFY_SET } from '../server/config-table.ts';
-import type { Server } from '../server/server.ts';
+import type { CommandClient } from './context.ts';
 import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { wrongType } from './util.ts';
@@ -47,8 +49,6 @@ const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
 /** SPOP with count: the "build the remainder" strategy when remaining * 5 <= count. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
-/** SRANDMEMBER with count: the "copy and remove" strategy when count * 3 > size. */
-const SRANDMEMBER_SUB_STRATEGY_MUL = 3;
 
 /**
  * SRANDMEMBER with a negative count repeats members, so one call can ask for a reply of any
@@ -60,37 +60,19 @@ const RANDOM_REPLY_CAP = 512 * 1024 * 1024;
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-function getSet(db: Keyspace, e: number): SetValue {
-  return db.getObject(e) as SetValue;
-}
-
-function encodingOf(s: SetValue): number {
-  return s instanceof IntSet ? ENC_INTSET : ENC_HT;
-}
-
-/** Stores set s as entry e's value (a conversion, or a new object) with its encoding. */
-function putSet(db: Keyspace, e: number, s: SetValue): void {
-  db.setObject(e, s);
-  db.meta[e] = (db.meta[e] & ~0xff) | OBJ_SET | (encodingOf(s) << 4);
-}
-
 /**
- * Adds key argv[i] (absent; h its hash) holding set s. Returns the entry id. `replacing` is for a
- * key whose old value was deleted just before (Redis's dbOverwrite): the key is not born again,
- * so there is no "new" event.
+ * Adds key argv[i] (known absent, just looked up) holding set s; returns the entry id. The entry
+ * is born a string and receives its set from setStore (see there).
  */
-function addSetKey(srv: Server, db: Keyspace, argv: Argv, i: number, h: number, s: SetValue, replacing = false): number {
-  const meta = srv.lruClock << 8; // a string until it holds s
-  const e = replacing
-    ? db.add(argv.buf, argv.off[i], argv.len[i], h, 0, meta)
-    : srv.addKeyBytes(db, argv.buf, argv.off[i], argv.len[i], h, 0, meta);
-  putSet(db, e, s);
+function addSetKey(db: Db, argv: Argv, i: number, s: SetValue): number {
+  const e = db.addArg(argv, i, 0, 0);
+  setStore(db, e, s);
   return e;
 }
 
 /** The generic "del" event for key argv[i], after a write emptied its set and removed it. */
-function keyDeletedEvent(srv: Server, db: Keyspace, argv: Argv, i: number): void {
-  srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[i], argv.len[i]);
+function keyDeletedEvent(db: Db, argv: Argv, i: number): void {
+  db.notifyArg(NOTIFY_GENERIC, 'del', argv, i);
 }
 
 /**
@@ -98,24 +80,22 @@ function keyDeletedEvent(srv: Server, db: Keyspace, argv: Argv, i: number): void
  * an expiry check (a key past its TTL but still present is deleted with "del", not "expired"),
  * and only an existing key is signalled, reported and counted as a change.
  */
-function deleteDestination(c: Client, argv: Argv, k: number): void {
-  const srv = c.srv;
+function deleteDestination(c: CommandClient, argv: Argv, k: number): void {
   const db = c.db;
-  const e = refind(db, argv, k);
+  const e = peekArg(db, argv, k);
   if (e < 0) return;
-  srv.deleteEntry(db, e);
-  srv.signalModifiedKey(db, argv.buf, argv.off[k], argv.len[k]);
-  keyDeletedEvent(srv, db, argv, k);
-  srv.dirty++;
+  db.delete(e);
+  db.changed(argv, k, NOTIFY_GENERIC, 'del');
+  c.srv.dirty++;
 }
 
 /** Entry id of key argv[i] now, without an expiry check (a key looked up live in this command, or dbDelete's view). */
-function refind(db: Keyspace, argv: Argv, i: number): number {
-  return db.find(argv.buf, argv.off[i], argv.len[i], hashBytes(argv.buf, argv.off[i], argv.len[i]));
+function peekArg(db: Db, argv: Argv, i: number): number {
+  return db.peek(argv.buf, argv.off[i], argv.len[i]);
 }
 
 /** The intset length limit in force (set-max-intset-entries, read per command). */
-function intsetMax(c: Client): number {
+function intsetMax(c: CommandClient): number {
   return intsetLimit(c.srv.config.num('set-max-intset-entries'));
 }
 
@@ -137,77 +117,74 @@ const idx = new IntList();
 // ---- SADD SREM SMOVE ---------------------------------------------------------------------------
 
 // SADD key member [member ...]
-function saddCommand(c: Client, argv: Argv): void {
-  const srv = c.srv;
+function saddCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  let e = srv.writeKey(c, argv, 1);
+  let e = db.writeArg(argv, 1);
   if (e >= 0 && wrongType(c, db, e, OBJ_SET)) return;
   let s: SetValue;
   if (e < 0) {
     s = setCreateFor(db.arena, argv.buf, argv.off[2], argv.len[2], argv.argc - 2);
-    e = addSetKey(srv, db, argv, 1, srv.lastHash, s);
+    e = addSetKey(db, argv, 1, s);
   } else {
-    s = getSet(db, e);
+    s = setOf(db, e);
   }
   const max = intsetMax(c);
   const before = setSize(s);
   let t = s;
   for (let j = 2; j < argv.argc; j++) t = setAdd(t, db.arena, argv.buf, argv.off[j], argv.len[j], max);
-  if (t !== s) putSet(db, e, t);
+  if (t !== s) setStore(db, e, t);
   const added = setSize(t) - before;
   if (added > 0) {
-    srv.keyChanged(c, argv, 1, NOTIFY_SET, 'sadd');
-    srv.dirty += added;
+    db.changed(argv, 1, NOTIFY_SET, 'sadd');
+    c.srv.dirty += added;
   }
   c.w.integer(added);
 }
 
 // SREM key member [member ...]
-function sremCommand(c: Client, argv: Argv): void {
-  const srv = c.srv;
+function sremCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
   }
   if (wrongType(c, db, e, OBJ_SET)) return;
-  const s = getSet(db, e);
+  const s = setOf(db, e);
   let deleted = 0;
   let removed = false;
   for (let j = 2; j < argv.argc; j++) {
     if (!setRemove(s, argv.buf, argv.off[j], argv.len[j])) continue;
     deleted++;
     if (setSize(s) === 0) {
-      srv.deleteEntry(db, e);
+      db.delete(e);
       removed = true;
       break;
     }
   }
   if (deleted > 0) {
-    srv.keyChanged(c, argv, 1, NOTIFY_SET, 'srem');
-    if (removed) keyDeletedEvent(srv, db, argv, 1);
-    srv.dirty += deleted;
+    db.changed(argv, 1, NOTIFY_SET, 'srem');
+    if (removed) keyDeletedEvent(db, argv, 1);
+    c.srv.dirty += deleted;
   }
   c.w.integer(deleted);
 }
 
 // SMOVE source destination member
-function smoveCommand(c: Client, argv: Argv): void {
+function smoveCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
   const db = c.db;
-  let es = srv.writeKey(c, argv, 1);
+  let es = db.writeArg(argv, 1);
   const before = db.count;
-  let ed = srv.writeKey(c, argv, 2);
-  const hd = srv.lastHash;
-  if (db.count !== before && es >= 0) es = refind(db, argv, 1); // the lookup expired a key
+  let ed = db.writeArg(argv, 2);
+  if (db.count !== before && es >= 0) es = peekArg(db, argv, 1); // the lookup expired a key
   if (es < 0) {
     c.w.integer(0);
     return;
   }
   if (wrongType(c, db, es, OBJ_SET)) return;
   if (ed >= 0 && wrongType(c, db, ed, OBJ_SET)) return;
-  const src = getSet(db, es);
+  const src = setOf(db, es);
   const mb = argv.buf;
   const mo = argv.off[3];
   const mn = argv.len[3];
@@ -219,28 +196,28 @@ function smoveCommand(c: Client, argv: Argv): void {
     c.w.integer(0);
     return;
   }
-  srv.notifyKeyspaceEvent(NOTIFY_SET, 'srem', db, argv.buf, argv.off[1], argv.len[1]);
+  db.notifyArg(NOTIFY_SET, 'srem', argv, 1);
   if (setSize(src) === 0) {
-    srv.deleteEntry(db, es);
-    if (ed === db.count) ed = es; // the last entry moved into the hole
-    keyDeletedEvent(srv, db, argv, 1);
+    db.delete(es);
+    if (ed >= 0) ed = peekArg(db, argv, 2); // the deletion may have moved entries
+    keyDeletedEvent(db, argv, 1);
   }
   let dst: SetValue;
   if (ed < 0) {
     dst = setCreateFor(db.arena, mb, mo, mn);
-    ed = addSetKey(srv, db, argv, 2, hd, dst);
+    ed = addSetKey(db, argv, 2, dst);
   } else {
-    dst = getSet(db, ed);
+    dst = setOf(db, ed);
   }
-  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+  db.signalModified(argv.buf, argv.off[1], argv.len[1]);
   srv.dirty++;
   // The destination only counts as changed when it did not hold the member yet (7.0.15).
   const dstSize = setSize(dst);
   const t = setAdd(dst, db.arena, mb, mo, mn, intsetMax(c));
-  if (t !== dst) putSet(db, ed, t);
+  if (t !== dst) setStore(db, ed, t);
   if (setSize(t) !== dstSize) {
     srv.dirty++;
-    srv.keyChanged(c, argv, 2, NOTIFY_SET, 'sadd');
+    db.changed(argv, 2, NOTIFY_SET, 'sadd');
   }
   c.w.integer(1);
 }
@@ -248,32 +225,32 @@ function smoveCommand(c: Client, argv: Argv): void {
 // ---- SCARD SISMEMBER SMISMEMBER ----------------------------------------------------------------
 
 // SCARD key
-function scardCommand(c: Client, argv: Argv): void {
-  const e = c.srv.readKey(c, argv, 1);
+function scardCommand(c: CommandClient, argv: Argv): void {
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
   }
   if (wrongType(c, c.db, e, OBJ_SET)) return;
-  c.w.integer(setSize(getSet(c.db, e)));
+  c.w.integer(setSize(setOf(c.db, e)));
 }
 
 // SISMEMBER key member
-function sismemberCommand(c: Client, argv: Argv): void {
-  const e = c.srv.readKey(c, argv, 1);
+function sismemberCommand(c: CommandClient, argv: Argv): void {
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
   }
   if (wrongType(c, c.db, e, OBJ_SET)) return;
-  c.w.integer(setIsMember(getSet(c.db, e), argv.buf, argv.off[2], argv.len[2]) ? 1 : 0);
+  c.w.integer(setIsMember(setOf(c.db, e), argv.buf, argv.off[2], argv.len[2]) ? 1 : 0);
 }
 
 // SMISMEMBER key member [member ...]
-function smismemberCommand(c: Client, argv: Argv): void {
-  const e = c.srv.readKey(c, argv, 1);
+function smismemberCommand(c: CommandClient, argv: Argv): void {
+  const e = c.db.readArg(argv, 1);
   if (e >= 0 && wrongType(c, c.db, e, OBJ_SET)) return;
-  const s = e >= 0 ? getSet(c.db, e) : null;
+  const s = e >= 0 ? setOf(c.db, e) : null;
   const w = c.w;
   w.arrayHeader(argv.argc - 2);
   for (let j = 2; j < argv.argc; j++) {
@@ -284,7 +261,7 @@ function smismemberCommand(c: Client, argv: Argv): void {
 // ---- SPOP SRANDMEMBER --------------------------------------------------------------------------
 
 // SPOP key [count]
-function spopCommand(c: Client, argv: Argv): void {
+function spopCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 3) {
     spopWithCount(c, argv);
     return;
@@ -295,22 +272,22 @@ function spopCommand(c: Client, argv: Argv): void {
   }
   const srv = c.srv;
   const db = c.db;
-  const e = srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
   }
   if (wrongType(c, db, e, OBJ_SET)) return;
-  const s = getSet(db, e);
+  const s = setOf(db, e);
   const i = randomIndex(s);
-  srv.notifyKeyspaceEvent(NOTIFY_SET, 'spop', db, argv.buf, argv.off[1], argv.len[1]);
+  db.notifyArg(NOTIFY_SET, 'spop', argv, 1);
   replyMember(c.w, s, i);
   removeAt(s, i);
   if (setSize(s) === 0) {
-    srv.deleteEntry(db, e);
-    keyDeletedEvent(srv, db, argv, 1);
+    db.delete(e);
+    keyDeletedEvent(db, argv, 1);
   }
-  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+  db.signalModified(argv.buf, argv.off[1], argv.len[1]);
   srv.dirty++;
 }
 
@@ -320,11 +297,10 @@ function spopCommand(c: Client, argv: Argv): void {
  *     in ascending order) and delete the key;
  *  2. the remainder is big (remaining * 5 > count): pop `count` random members one by one;
  *  3. otherwise popping one by one would cost nearly the whole set anyway: move `remaining`
- *     random members into a new set, reply what is left in the old one, and let the new set take
- *     its place. The new set is created for its first member and grown by adds, so a hashtable
- *     whose survivors are few integers becomes an intset again, as in Redis.
+ *     random members into a new set (setMoveRandom), reply what is left in the old one, and let
+ *     the new set take its place.
  */
-function spopWithCount(c: Client, argv: Argv): void {
+function spopWithCount(c: CommandClient, argv: Argv): void {
   const v = parseInt64(argv.buf, argv.off[2], argv.len[2]);
   if (v === null || v < 0) {
     c.w.error(MUST_BE_POSITIVE);
@@ -333,7 +309,7 @@ function spopWithCount(c: Client, argv: Argv): void {
   const count = Number(v);
   const srv = c.srv;
   const db = c.db;
-  const e = srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.setHeader(0);
     return;
@@ -343,21 +319,22 @@ function spopWithCount(c: Client, argv: Argv): void {
     c.w.setHeader(0);
     return;
   }
-  const s = getSet(db, e);
+  const s = setOf(db, e);
   const size = setSize(s);
   const w = c.w;
-  srv.notifyKeyspaceEvent(NOTIFY_SET, 'spop', db, argv.buf, argv.off[1], argv.len[1]);
+  db.notifyArg(NOTIFY_SET, 'spop', argv, 1);
   srv.dirty += count >= size ? size : count;
 
   if (count >= size) {
-    srv.stats.keyspaceHits++; // Redis looks the key up again for the union
-    db.touch(e, srv.lruClock);
-    const all = unionOrDiff([s], OP_UNION, db, intsetMax(c));
+    // Redis looks the key up again for the union: one more keyspace hit (the LRU clock it would
+    // store is the one the write lookup stored).
+    srv.stats.keyspaceHits++;
+    const all = setUnionDiff([s], SET_OP_UNION, db.arena, intsetMax(c));
     replyAllAsSet(w, all);
     setFree(all);
-    srv.deleteEntry(db, e);
-    keyDeletedEvent(srv, db, argv, 1);
-    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+    db.delete(e);
+    keyDeletedEvent(db, argv, 1);
+    db.signalModified(argv.buf, argv.off[1], argv.len[1]);
     return;
   }
 
@@ -369,27 +346,19 @@ function spopWithCount(c: Client, argv: Argv): void {
       replyMember(w, s, i);
       removeAt(s, i);
     }
-    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
-    return;
+  } else {
+    const kept = setMoveRandom(s, db.arena, remaining, intsetMax(c));
+    for (let i = 0; i < count; i++) {
+      replyMember(w, s, i);
+    }
+    setStore(db, e, kept);
+    setFree(s);
   }
-
-  const arena = db.arena;
-  const max = intsetMax(c);
-  let kept: SetValue | null = null;
-  for (let k = 0; k < remaining; k++) {
-    const i = randomIndex(s);
-    if (kept === null) kept = s instanceof IntSet ? new IntSet() : setCreateFor(arena, arena.u8, s.keyOff(i), s.keyLen(i));
-    kept = setAddFrom(kept, arena, s, i, max);
-    removeAt(s, i);
-  }
-  for (let i = 0; i < count; i++) replyMember(w, s, i);
-  putSet(db, e, kept as SetValue);
-  setFree(s);
-  srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
+  db.signalModified(argv.buf, argv.off[1], argv.len[1]);
 }
 
 // SRANDMEMBER key [count]
-function srandmemberCommand(c: Client, argv: Argv): void {
+function srandmemberCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 3) {
     srandmemberWithCount(c, argv);
     return;
@@ -398,13 +367,13 @@ function srandmemberCommand(c: Client, argv: Argv): void {
     c.w.error(SYNTAX);
     return;
   }
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
   }
   if (wrongType(c, c.db, e, OBJ_SET)) return;
-  const s = getSet(c.db, e);
+  const s = setOf(c.db, e);
   replyMember(c.w, s, randomIndex(s));
 }
 
@@ -412,13 +381,11 @@ function srandmemberCommand(c: Client, argv: Argv): void {
  * SRANDMEMBER key count, with Redis's four cases (srandmemberWithCountCommand):
  *  1. negative count (repetitions allowed) or count 1: `count` independent uniform picks;
  *  2. count >= size: the whole set;
- *  3. count * 3 > size: start from every member and drop random ones until `count` are left
- *     (picking distinct members one by one would mostly hit members already picked);
- *  4. otherwise: pick random members until `count` distinct ones are found.
+ *  3, 4. otherwise `count` distinct random members (setRandomDistinct picks them as Redis does).
  * Members are handled as indexes (intset positions / dict ids), so no member is copied. The reply
  * is an array, not a set, in both protocols (as in Redis 7.0).
  */
-function srandmemberWithCount(c: Client, argv: Argv): void {
+function srandmemberWithCount(c: CommandClient, argv: Argv): void {
   const v = parseInt64(argv.buf, argv.off[2], argv.len[2]);
   if (v === null) {
     c.w.error(NOT_INTEGER);
@@ -431,7 +398,7 @@ function srandmemberWithCount(c: Client, argv: Argv): void {
   const uniq = v >= 0;
   const count = uniq ? Number(v) : -Number(v);
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.arrayHeader(0);
     return;
@@ -442,7 +409,7 @@ function srandmemberWithCount(c: Client, argv: Argv): void {
     w.arrayHeader(0);
     return;
   }
-  const s = getSet(db, e);
+  const s = setOf(db, e);
   const size = setSize(s);
 
   if (!uniq || count === 1) {
@@ -465,23 +432,9 @@ function srandmemberWithCount(c: Client, argv: Argv): void {
     return;
   }
 
-  if (count * SRANDMEMBER_SUB_STRATEGY_MUL > size) {
-    const left = new Int32Array(size);
-    for (let i = 0; i < size; i++) left[i] = i;
-    let n = size;
-    while (n > count) {
-      const r = Math.floor(Math.random() * n);
-      left[r] = left[--n];
-    }
-    w.arrayHeader(count);
-    for (let k = 0; k < count; k++) replyMember(w, s, left[k]);
-    return;
-  }
-
-  const picked = new Set<number>();
-  while (picked.size < count) picked.add(randomIndex(s));
+  const picked = setRandomDistinct(s, count);
   w.arrayHeader(count);
-  for (const i of picked) replyMember(w, s, i);
+  for (let k = 0; k < count; k++) replyMember(w, s, picked[k]);
 }
 
 // ---- SINTER SMEMBERS SINTERCARD SINTERSTORE ----------------------------------------------------
@@ -491,21 +444,20 @@ function srandmemberWithCount(c: Client, argv: Argv): void {
  * WRONGTYPE. Every key is looked up for reading (hits, misses, LRU), also for *STORE commands, as
  * in Redis 7.0; a missing key does not stop the type checks of the keys after it.
  */
-function lookupSets(c: Client, argv: Argv, from: number, n: number): Array<SetValue | null> | undefined {
-  const srv = c.srv;
+function lookupSets(c: CommandClient, argv: Argv, from: number, n: number): Array<SetValue | null> | undefined {
   const db = c.db;
   const sets: Array<SetValue | null> = new Array(n);
   for (let j = 0; j < n; j++) {
-    const e = srv.readKey(c, argv, from + j);
+    const e = db.readArg(argv, from + j);
     if (e < 0) {
       sets[j] = null;
       continue;
     }
-    if ((db.meta[e] & 15) !== OBJ_SET) {
+    if (db.type(e) !== OBJ_SET) {
       c.w.error(WRONGTYPE);
       return undefined;
     }
-    sets[j] = getSet(db, e);
+    sets[j] = setOf(db, e);
   }
   return sets;
 }
@@ -515,8 +467,7 @@ function lookupSets(c: Client, argv: Argv, from: number, n: number): Array<SetVa
  * only when the key did not exist), replies its size and publishes `event`; an empty result
  * replies 0 and deletes the destination instead (deleteDestination).
  */
-function storeResult(c: Client, argv: Argv, dst: number, result: SetValue, event: string): void {
-  const srv = c.srv;
+function storeResult(c: CommandClient, argv: Argv, dst: number, result: SetValue, event: string): void {
   const db = c.db;
   const size = setSize(result);
   if (size === 0) {
@@ -525,14 +476,13 @@ function storeResult(c: Client, argv: Argv, dst: number, result: SetValue, event
     deleteDestination(c, argv, dst);
     return;
   }
-  const e = srv.writeKey(c, argv, dst);
-  const h = srv.lastHash;
-  if (e >= 0) srv.deleteEntry(db, e);
-  addSetKey(srv, db, argv, dst, h, result, e >= 0);
-  srv.signalModifiedKey(db, argv.buf, argv.off[dst], argv.len[dst]);
+  // Born a string, then given the set (see setStore).
+  const e = db.setKeyArg(db.writeArg(argv, dst), argv, dst, 0, 0, false);
+  setStore(db, e, result);
+  db.signalModified(argv.buf, argv.off[dst], argv.len[dst]);
   c.w.integer(size);
-  srv.notifyKeyspaceEvent(NOTIFY_SET, event, db, argv.buf, argv.off[dst], argv.len[dst]);
-  srv.dirty++;
+  db.notifyArg(NOTIFY_SET, event, argv, dst);
+  c.srv.dirty++;
 }
 
 /**
@@ -543,7 +493,7 @@ function storeResult(c: Client, argv: Argv, dst: number, result: SetValue, event
  * intset). A destination starts as an intset and grows by adds, so it is an intset exactly when
  * the result would be one in Redis.
  */
-function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: number, cardOnly: boolean, limit: number): void {
+function sinterGeneric(c: CommandClient, argv: Argv, from: number, n: number, dst: number, cardOnly: boolean, limit: number): void {
   const found = lookupSets(c, argv, from, n);
   if (found === undefined) return;
   const w = c.w;
@@ -569,18 +519,8 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
   const max = dst >= 0 ? intsetMax(c) : 0;
   let card = 0;
   idx.clear();
-  const u8 = arena.u8;
   for (let i = 0; i < size; i++) {
-    let all = true;
-    if (first instanceof IntSet) {
-      const v = first.get(i);
-      for (let j = 0; j < others.length && all; j++) all = setHasInt(others[j], v);
-    } else {
-      const o = first.keyOff(i);
-      const len = first.keyLen(i);
-      for (let j = 0; j < others.length && all; j++) all = setIsMember(others[j], u8, o, len);
-    }
-    if (!all) continue;
+    if (!setInAll(first, i, others, others.length)) continue;
     if (cardOnly) {
       card++;
       if (limit > 0 && card >= limit) break;
@@ -600,22 +540,22 @@ function sinterGeneric(c: Client, argv: Argv, from: number, n: number, dst: numb
 }
 
 // SMEMBERS key
-function smembersCommand(c: Client, argv: Argv): void {
+function smembersCommand(c: CommandClient, argv: Argv): void {
   sinterGeneric(c, argv, 1, 1, -1, false, 0);
 }
 
 // SINTER key [key ...]
-function sinterCommand(c: Client, argv: Argv): void {
+function sinterCommand(c: CommandClient, argv: Argv): void {
   sinterGeneric(c, argv, 1, argv.argc - 1, -1, false, 0);
 }
 
 // SINTERSTORE destination key [key ...]
-function sinterstoreCommand(c: Client, argv: Argv): void {
+function sinterstoreCommand(c: CommandClient, argv: Argv): void {
   sinterGeneric(c, argv, 2, argv.argc - 2, 1, false, 0);
 }
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
-function sintercardCommand(c: Client, argv: Argv): void {
+function sintercardCommand(c: CommandClient, argv: Argv): void {
   const numkeys = parseLongLong(argv.buf, argv.off[1], argv.len[1]);
   if (!(numkeys >= 1)) {
     c.w.error(NUMKEYS_POSITIVE);
@@ -654,72 +594,13 @@ function sintercardKeys(argv: Argv): number[] {
 
 // ---- SUNION SDIFF and their STORE forms ---------------------------------------------------------
 
-const OP_UNION = 0;
-const OP_DIFF = 1;
-
-/**
- * The union or difference of `sets` (null: a missing key, an empty set) as a new set, built as
- * sunionDiffGenericCommand builds it: it starts as an intset and grows by adds, so it stays an
- * intset while every member is an integer and there are few enough.
- *
- * A difference picks one of two algorithms by estimated work, as Redis does, because the choice
- * shows in the result's encoding: (1) test each member of the first set against the others
- * (sorted by decreasing size, so a member is found early), adding survivors only; (2) add the
- * whole first set, then remove every member of the others. A difference with the first set
- * itself among the others is empty at once.
- */
-function unionOrDiff(sets: Array<SetValue | null>, op: number, db: Keyspace, max: number): SetValue {
-  const arena = db.arena;
-  let result: SetValue = new IntSet();
-  const first = sets[0];
-  if (op === OP_UNION) {
-    for (const s of sets) {
-      if (s === null) continue;
-      const n = setSize(s);
-      for (let i = 0; i < n; i++) result = setAddFrom(result, arena, s, i, max);
-    }
-    return result;
-  }
-  if (first === null) return result;
-  for (let j = 1; j < sets.length; j++) if (sets[j] === first) return result;
-
-  let workOne = 0;
-  let workTwo = 0;
-  for (const s of sets) {
-    if (s === null) continue;
-    workOne += setSize(first);
-    workTwo += setSize(s);
-  }
-  workOne = Math.floor(workOne / 2);
-  const size = setSize(first);
-  if (workOne <= workTwo) {
-    const rest = sets.slice(1).sort((a, b) => (b === null ? 0 : setSize(b)) - (a === null ? 0 : setSize(a)));
-    for (let i = 0; i < size; i++) {
-      let keep = true;
-      for (let j = 0; j < rest.length && keep; j++) {
-        const s = rest[j];
-        if (s !== null && setHasFrom(s, first, i)) keep = false;
-      }
-      if (keep) result = setAddFrom(result, arena, first, i, max);
-    }
-    return result;
-  }
-  for (let i = 0; i < size; i++) result = setAddFrom(result, arena, first, i, max);
-  for (let j = 1; j < sets.length && setSize(result) > 0; j++) {
-    const s = sets[j];
-    if (s === null) continue;
-    const n = setSize(s);
-    for (let i = 0; i < n; i++) setRemoveFrom(result, s, i);
-  }
-  return result;
-}
-
-function sunionDiffGeneric(c: Client, argv: Argv, from: number, dst: number, op: number): void {
+/** SUNION / SDIFF and their STORE forms (sunionDiffGenericCommand; the algebra is setUnionDiff). */
+function sunionDiffGeneric(c: CommandClient, argv: Argv, from: number, dst: number, op: number): void {
   const sets = lookupSets(c, argv, from, argv.argc - from);
   if (sets === undefined) return;
-  const result = unionOrDiff(sets, op, c.db, intsetMax(c));
+  const result = setUnionDiff(sets, op, c.db.arena, intsetMax(c));
   if (dst >= 0) {
-    storeResult(c, argv, dst, result, op === OP_UNION ? 'sunionstore' : 'sdiffstore');
+    storeResult(c, argv, dst, result, op === SET_OP_UNION ? 'sunionstore' : 'sdiffstore');
     return;
   }
   replyAllAsSet(c.w, result);
@@ -727,23 +608,23 @@ function sunionDiffGeneric(c: Client, argv: Argv, from: number, dst: number, op:
 }
 
 // SUNION key [key ...]
-function sunionCommand(c: Client, argv: Argv): void {
-  sunionDiffGeneric(c, argv, 1, -1, OP_UNION);
+function sunionCommand(c: CommandClient, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 1, -1, SET_OP_UNION);
 }
 
 // SUNIONSTORE destination key [key ...]
-function sunionstoreCommand(c: Client, argv: Argv): void {
-  sunionDiffGeneric(c, argv, 2, 1, OP_UNION);
+function sunionstoreCommand(c: CommandClient, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 2, 1, SET_OP_UNION);
 }
 
 // SDIFF key [key ...]
-function sdiffCommand(c: Client, argv: Argv): void {
-  sunionDiffGeneric(c, argv, 1, -1, OP_DIFF);
+function sdiffCommand(c: CommandClient, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 1, -1, SET_OP_DIFF);
 }
 
 // SDIFFSTORE destination key [key ...]
-function sdiffstoreCommand(c: Client, argv: Argv): void {
-  sunionDiffGeneric(c, argv, 2, 1, OP_DIFF);
+function sdiffstoreCommand(c: CommandClient, argv: Argv): void {
+  sunionDiffGeneric(c, argv, 2, 1, SET_OP_DIFF);
 }
 
 // ---- SSCAN -------------------------------------------------------------------------------------
@@ -755,14 +636,14 @@ function sdiffstoreCommand(c: Client, argv: Argv): void {
  * key is looked up before the options are parsed, so a missing key replies an empty scan even
  * with bad options, as in Redis.
  */
-function sscanCommand(c: Client, argv: Argv): void {
+function sscanCommand(c: CommandClient, argv: Argv): void {
   let cursor = parseScanCursor(argv.buf, argv.off[2], argv.len[2]);
   if (cursor < 0) {
     c.w.error(INVALID_CURSOR);
     return;
   }
   const w = c.w;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = c.db.readArg(argv, 1);
   if (e < 0) {
     w.arrayHeader(2);
     w.bulkString('0');
@@ -771,18 +652,10 @@ function sscanCommand(c: Client, argv: Argv): void {
   }
   if (wrongType(c, c.db, e, OBJ_SET)) return;
   if (!parseScanOptions(c, argv, 3, false)) return;
-  const s = getSet(c.db, e);
+  const s = setOf(c.db, e);
   const count = scanOptions.count;
   idx.clear();
-  if (s instanceof IntSet) {
-    for (let i = 0; i < s.length; i++) idx.push(i);
-    cursor = 0;
-  } else {
-    let maxIterations = count * 10;
-    do {
-      cursor = s.scan(cursor, idx.push);
-    } while (cursor !== 0 && maxIterations-- > 0 && idx.length < count);
-  }
+  cursor = setScan(s, cursor, count, idx);
   const pat = scanOptions.pattern;
   const pb = argv.buf;
   const usePattern = pat >= 0 && !(argv.len[pat] === 1 && pb[argv.off[pat]] === 0x2a);
@@ -804,8 +677,8 @@ function sscanCommand(c: Client, argv: Argv): void {
 // ---- for other families ------------------------------------------------------------------------
 
 /** The members of set entry e as bytes (integers as decimal text), for SORT. */
-export function setElements(db: Keyspace, e: number): Uint8Array[] {
-  return setMemberCopies(getSet(db, e));
+export function setElements(db: Pick<Db, 'getObject'>, e: number): Uint8Array[] {
+  return setMembersOf(db, e);
 }
 
 registerDuplicator(OBJ_SET, (obj) => setDup(obj as SetValue));

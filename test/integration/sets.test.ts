@@ -16,7 +16,7 @@ import { ByteDict } from '../../src/store/bytedict.ts';
 import { hashBytes } from '../../src/store/hash.ts';
 import { IntSet } from '../../src/store/intset.ts';
 import { ENC_HT, ENC_INTSET, Keyspace, OBJ_SET } from '../../src/store/keyspace.ts';
-import { createRegistry } from '../../src/commands/index.ts';
+import { createRegistry } from '../../src/server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
 import { freePort, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
