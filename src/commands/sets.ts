@@ -17,7 +17,7 @@
  * Change tracking mirrors 7.0.15's calls exactly: a command that changed nothing (SREM of absent
  * members, SADD of present ones, SMOVE of a missing member) signals no WATCH, publishes no event
  * and adds nothing to the dirty counter; a write that empties a set publishes its own event and
- * then the generic "del".
+ * then the generic "del". Every write is propagated as received, except SPOP (see there).
  */
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
@@ -109,6 +109,11 @@ function replyAllAsSet(w: ReplyWriter, s: SetValue): void {
   const n = setSize(s);
   w.setHeader(n);
   for (let i = 0; i < n; i++) replyMember(w, s, i);
+}
+
+/** The member in `cur` as a view, for a propagated command (which copies it at once). */
+function curView(): Uint8Array {
+  return cur.b.subarray(cur.o, cur.o + cur.n);
 }
 
 /** Reusable list of member indexes (SINTER results, SSCAN batches). */
@@ -260,6 +265,15 @@ function smismemberCommand(c: CommandClient, argv: Argv): void {
 
 // ---- SPOP SRANDMEMBER --------------------------------------------------------------------------
 
+/*
+ * Propagation (what 7.0.15 writes to its AOF and replicas, measured): a random pop cannot be
+ * replayed, so SPOP goes out as the removals it made. SPOP key becomes SREM key member. SPOP key
+ * count that empties the set becomes DEL key (DEL also with lazyfree-lazy-server-del yes: 7.0
+ * does not switch to UNLINK here). Any other SPOP key count becomes one SREM key member per popped
+ * member, in reply order (7.0 does not batch them), which call() wraps in MULTI/EXEC when there
+ * is more than one.
+ */
+
 // SPOP key [count]
 function spopCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 3) {
@@ -282,6 +296,7 @@ function spopCommand(c: CommandClient, argv: Argv): void {
   const i = randomIndex(s);
   db.notifyArg(NOTIFY_SET, 'spop', argv, 1);
   replyMember(c.w, s, i);
+  if (srv.propagating) srv.rewriteCommand(['SREM', argv.view(1), curView()]);
   removeAt(s, i);
   if (setSize(s) === 0) {
     db.delete(e);
@@ -334,26 +349,32 @@ function spopWithCount(c: CommandClient, argv: Argv): void {
     setFree(all);
     db.delete(e);
     keyDeletedEvent(db, argv, 1);
+    if (srv.propagating) srv.rewriteCommand(['DEL', argv.view(1)]);
     db.signalModified(argv.buf, argv.off[1], argv.len[1]);
     return;
   }
 
+  const prop = srv.propagating;
+  const key = prop ? argv.view(1) : null;
   const remaining = size - count;
   w.setHeader(count);
   if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
     for (let k = 0; k < count; k++) {
       const i = randomIndex(s);
       replyMember(w, s, i);
+      if (key !== null) srv.alsoPropagate(c.dbIndex, ['SREM', key, curView()]);
       removeAt(s, i);
     }
   } else {
     const kept = setMoveRandom(s, db.arena, remaining, intsetMax(c));
     for (let i = 0; i < count; i++) {
       replyMember(w, s, i);
+      if (key !== null) srv.alsoPropagate(c.dbIndex, ['SREM', key, curView()]);
     }
     setStore(db, e, kept);
     setFree(s);
   }
+  if (prop) srv.preventPropagation();
   db.signalModified(argv.buf, argv.off[1], argv.len[1]);
 }
 

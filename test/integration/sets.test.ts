@@ -19,6 +19,8 @@ import { ENC_HT, ENC_INTSET, Keyspace, OBJ_SET } from '../../src/store/keyspace.
 import { createRegistry } from '../../src/server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
+import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { startInProcess } from '../helpers/in-process.ts';
 import { freePort, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
 let srv: ServerHandle;
@@ -546,6 +548,52 @@ describe('arena memory (in-process server)', () => {
       server.shutdown('test done');
     }
   });
+});
+
+/*
+ * SPOP with a count below the set's size pops random members, so test/golden/aof-cases/sets.txt
+ * cannot record its propagation. What redis-server 7.0.15 writes for it (measured: count 3 of 4
+ * and of 5, 2000 and 2900 of 3000, intset and hashtable) is one `SREM key member` per popped
+ * member, in reply order, never batched, wrapped in MULTI/EXEC when there is more than one. These
+ * tests check that shape against the reply, for each SPOP strategy and encoding.
+ */
+describe('SPOP with a count: propagation (in-process server)', () => {
+  const cases: { name: string; members: string[]; count: number; intsetMax?: number }[] = [
+    { name: 'count 3 of an intset of 5 (pop one by one)', members: range(1, 5), count: 3 },
+    { name: 'count 3 of a hashtable of 5', members: ['a', 'b', 'c', 'd', 'e'], count: 3 },
+    { name: 'count 9 of an intset of 10 (rebuild the remainder)', members: range(1, 10), count: 9 },
+    { name: 'count 2000 of a 3000-member intset', members: range(1, 3000), count: 2000, intsetMax: 5000 },
+    { name: 'count 2000 of a 3000-member hashtable', members: range(1, 3000).map((i) => `m${i}`), count: 2000 },
+    { name: 'count 2900 of a 3000-member intset (rebuild the remainder)', members: range(1, 3000), count: 2900, intsetMax: 5000 },
+    { name: 'count 2900 of a 3000-member hashtable (rebuild the remainder)', members: range(1, 3000).map((i) => `m${i}`), count: 2900 },
+    { name: 'count 1 is a single SREM, not a transaction', members: range(1, 5), count: 1 },
+  ];
+  for (const tc of cases) {
+    test(tc.name, async () => {
+      const ip = await startInProcess(tc.intsetMax === undefined ? [] : ['--set-max-intset-entries', String(tc.intsetMax)]);
+      const units: string[][][] = [];
+      const consume = (ops: PropagatedOp[]): void => {
+        units.push(ops.map((op) => op.argv.map((a) => Buffer.from(a).toString('latin1'))));
+      };
+      const l = new Redis({ port: ip.port, host: '127.0.0.1' });
+      try {
+        await l.sadd('s', ...tc.members);
+        ip.server.propagation.addConsumer(consume);
+        const popped = (await l.spop('s', tc.count)) as string[];
+        ip.server.propagation.removeConsumer(consume);
+        expect(popped.length).toBe(tc.count);
+        expect(new Set(popped).size).toBe(tc.count);
+        expect(units.length).toBe(1);
+        const srems = popped.map((m) => ['SREM', 's', m]);
+        expect(units[0]).toEqual(tc.count === 1 ? srems : [['MULTI'], ...srems, ['EXEC']]);
+        const left = await l.smembers('s');
+        expect(sortStr([...left, ...popped])).toEqual(sortStr(tc.members));
+      } finally {
+        l.disconnect();
+        ip.stop();
+      }
+    });
+  }
 });
 
 describe('setElements (for SORT)', () => {
