@@ -29,6 +29,7 @@ import { MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import { clientInfoString } from './commands/client.ts';
+import { ActiveExpire } from './expire-cycle.ts';
 import { Propagation } from './propagation.ts';
 import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
@@ -59,6 +60,8 @@ export class Server implements KeyspaceServices, ServerContext {
   readonly writeHooks: WriteHook[] = [];
   /** The propagation slot of call(): consumers of the commands that changed the dataset. */
   readonly propagation = new Propagation();
+  /** Redis's active expiry cycle (expire-cycle.ts). */
+  readonly activeExpire: ActiveExpire;
   readonly writer = new ReplyWriter();
   readonly clients = new Map<number, Client>();
   /** Clients blocked on keys and the keys made ready for them (blocking.ts). */
@@ -95,7 +98,6 @@ export class Server implements KeyspaceServices, ServerContext {
   cronLoops = 0;
   /** performance.now() at the end of the last command (commandstats timing). */
   clockMark = 0;
-  private expireDb = 0;
   requirePass = '';
   /** latency-tracking: per-command latency histograms for INFO latencystats. */
   latencyTracking = true;
@@ -113,6 +115,7 @@ export class Server implements KeyspaceServices, ServerContext {
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Db(new Keyspace(i, this.arena), this));
     this.blocked = new BlockedClients(n);
+    this.activeExpire = new ActiveExpire(this.dbs, this.stats, this.propagation);
     this.watches = new Watches(this, n);
     this.writer.onError = (text) => this.stats.countError(text);
     this.obuf = new ObufLimiter(this, this.config.num('io-threads') > 1);
@@ -926,7 +929,7 @@ export class Server implements KeyspaceServices, ServerContext {
     this.stats.netOutRate.sample(now, this.stats.netOutput);
     const hz = Math.max(1, this.config.num('hz'));
     // 7.0 skips active expiry while clients are paused (checkClientPauseTimeoutAndReturnIfPaused).
-    if (this.activeExpireEnabled && !this.expiryPaused()) this.activeExpireCycle((1000 / hz) * 0.25);
+    if (this.activeExpireEnabled && !this.expiryPaused()) this.activeExpire.run((1000 / hz) * 0.25);
     const rehash = this.config.bool('activerehashing');
     for (const db of this.dbs) {
       db.ks.maybeShrink();
@@ -942,65 +945,6 @@ export class Server implements KeyspaceServices, ServerContext {
         }
       }
     }
-  }
-
-  /**
-   * Active expiry, shaped like Redis 7.0's slow cycle: for each database in turn, sample 20 keys
-   * with a TTL (uniformly, from the dense expiry array) and delete the expired ones; repeat while
-   * more than 10% of a sample had expired (7.0's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE at effort
-   * 1), within a budget of 25% of the cron period. Keys nobody reads still go away, and the loop
-   * never holds the thread longer than the budget.
-   */
-  activeExpireCycle(budgetMs: number): void {
-    const start = performance.now();
-    const ndb = this.dbs.length;
-    let sampledTotal = 0;
-    let expiredTotal = 0;
-    for (let k = 0; k < ndb; k++) {
-      const db = this.dbs[this.expireDb];
-      const ks = db.ks;
-      this.expireDb = (this.expireDb + 1) % ndb;
-      for (;;) {
-        if (ks.expCount === 0) break;
-        const now = Date.now();
-        const n = Math.min(20, ks.expCount);
-        let expired = 0;
-        let ttlSum = 0;
-        let ttlN = 0;
-        for (let i = 0; i < n; i++) {
-          const x = Math.floor(Math.random() * ks.expCount);
-          const at = ks.expAt[x];
-          if (now > at) {
-            this.propagation.beginUnit();
-            db.expireEntry(ks.expEnt[x]);
-            this.propagation.endUnit();
-            expired++;
-          } else {
-            ttlSum += at - now;
-            ttlN++;
-          }
-        }
-        sampledTotal += n;
-        expiredTotal += expired;
-        if (ttlN > 0) {
-          const avg = ttlSum / ttlN;
-          ks.avgTtl = ks.avgTtl === 0 ? avg : (ks.avgTtl / 50) * 49 + avg / 50;
-        }
-        if (performance.now() - start > budgetMs) {
-          this.stats.expiredTimeCapReached++;
-          this.finishExpireStats(sampledTotal, expiredTotal, start);
-          return;
-        }
-        if (expired * 100 <= n * 10) break;
-      }
-    }
-    this.finishExpireStats(sampledTotal, expiredTotal, start);
-  }
-
-  private finishExpireStats(sampled: number, expired: number, start: number): void {
-    const perc = sampled > 0 ? expired / sampled : 0;
-    this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
-    this.stats.expireCycleCpuMs += performance.now() - start;
   }
 
   private observeGc(): void {
