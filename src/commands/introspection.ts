@@ -5,15 +5,16 @@
  * A command Spindle does not implement is unknown here as it is to the dispatcher: COMMAND COUNT,
  * LIST, INFO and DOCS cover the registered commands and subcommands only. DOCS gives Spindle's own
  * one-line summary and leaves out `complexity` and `history`, whose prose is not in the table.
- * COMMAND GETKEYS follows getKeysFromCommandWithSpecs: the key specs when they describe the call
- * reliably, else the command's own key finder (with the flags Redis's native finders report).
+ * COMMAND GETKEYS / GETKEYSANDFLAGS answer from keyspecs.ts, the one key extractor (Redis's
+ * getKeysFromCommandWithSpecs: key specs, else the command's native key finder).
  */
 import { globMatchBytes } from '../util/glob.ts';
-import { Argv } from '../protocol/argv.ts';
+import type { Argv } from '../protocol/argv.ts';
 import { SYNTAX } from '../protocol/errors.ts';
-import type { Client } from '../server/client.ts';
+import type { CommandClient } from './context.ts';
+import { commandHasKeys, getKeysAndFlags } from './keyspecs.ts';
 import type { Command, CommandDef, Registry } from './registry.ts';
-import { replyHelp } from './server-admin.ts';
+import { replyHelp } from './util.ts';
 
 interface KeySpec {
   flags: string[];
@@ -63,13 +64,13 @@ function lookupByArgs(reg: Registry, argv: Argv, from: number): Command | null {
   return base.subcommand(argv.lower(from + 1)) ?? null;
 }
 
-function replyStatusSet(c: Client, items: readonly string[]): void {
+function replyStatusSet(c: CommandClient, items: readonly string[]): void {
   c.w.setHeader(items.length);
   for (const s of items) c.w.simple(s);
 }
 
 /** A key spec's begin_search / find_keys spec object: strings as bulk, numbers as integers. */
-function replySpecMap(c: Client, spec: Record<string, unknown>): void {
+function replySpecMap(c: CommandClient, spec: Record<string, unknown>): void {
   const entries = Object.entries(spec);
   c.w.mapHeader(entries.length);
   for (const [k, v] of entries) {
@@ -79,7 +80,7 @@ function replySpecMap(c: Client, spec: Record<string, unknown>): void {
   }
 }
 
-function replyKeySpecs(c: Client, specs: readonly KeySpec[]): void {
+function replyKeySpecs(c: CommandClient, specs: readonly KeySpec[]): void {
   const w = c.w;
   w.setHeader(specs.length);
   for (const ks of specs) {
@@ -102,7 +103,7 @@ function replyKeySpecs(c: Client, specs: readonly KeySpec[]): void {
 }
 
 /** addReplyCommandInfo: the 10-element description of one command (null when unknown). */
-function replyCommandInfo(c: Client, cmd: Command | null): void {
+function replyCommandInfo(c: CommandClient, cmd: Command | null): void {
   const w = c.w;
   if (cmd === null) {
     w.nullBulk();
@@ -136,7 +137,7 @@ function docsOf(cmd: Command): Docs {
 }
 
 /** addReplyCommandArgList. */
-function replyArgs(c: Client, args: readonly DocArg[]): void {
+function replyArgs(c: CommandClient, args: readonly DocArg[]): void {
   const w = c.w;
   w.arrayHeader(args.length);
   for (const a of args) {
@@ -194,7 +195,7 @@ function replyArgs(c: Client, args: readonly DocArg[]): void {
  * addReplyCommandDocs. `complexity` is not in our command table (its prose was left out), so the
  * field is omitted rather than made up; `summary` is Spindle's own one-line summary.
  */
-function replyCommandDocs(c: Client, cmd: Command): void {
+function replyCommandDocs(c: CommandClient, cmd: Command): void {
   const w = c.w;
   const d = docsOf(cmd);
   const hasSubs = cmd.subcommands.length > 0;
@@ -253,19 +254,19 @@ function replyCommandDocs(c: Client, cmd: Command): void {
 }
 
 // COMMAND
-function commandCommand(c: Client): void {
+function commandCommand(c: CommandClient): void {
   const reg = c.srv.registry;
   c.w.arrayHeader(reg.commands.size);
   for (const cmd of reg.commands.values()) replyCommandInfo(c, cmd);
 }
 
 // COMMAND COUNT
-function commandCountCommand(c: Client): void {
+function commandCountCommand(c: CommandClient): void {
   c.w.integer(c.srv.registry.commands.size);
 }
 
 // COMMAND INFO [command-name ...]
-function commandInfoCommand(c: Client, argv: Argv): void {
+function commandInfoCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 2) {
     commandCommand(c);
     return;
@@ -275,7 +276,7 @@ function commandInfoCommand(c: Client, argv: Argv): void {
 }
 
 // COMMAND DOCS [command-name ...]
-function commandDocsCommand(c: Client, argv: Argv): void {
+function commandDocsCommand(c: CommandClient, argv: Argv): void {
   const reg = c.srv.registry;
   const found: Command[] = [];
   if (argv.argc === 2) found.push(...reg.commands.values());
@@ -293,7 +294,7 @@ function commandDocsCommand(c: Client, argv: Argv): void {
 }
 
 // COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]
-function commandListCommand(c: Client, argv: Argv): void {
+function commandListCommand(c: CommandClient, argv: Argv): void {
   let filter: ((cmd: Command) => boolean) | null = null;
   for (let i = 2; i < argv.argc; i++) {
     const more = argv.argc - 1 - i;
@@ -321,122 +322,15 @@ function commandListCommand(c: Client, argv: Argv): void {
   for (const n of names) c.w.bulkString(n);
 }
 
-interface KeyRef {
-  pos: number;
-  flags: readonly string[];
-}
-
-/**
- * getKeysUsingKeySpecs: the keys of a call per the command's key specs, or null when a spec
- * cannot be applied to these arguments (unknown spec type, out of bounds, incomplete).
- */
-function keysFromSpecs(cmd: Command, argv: Argv, from: number): KeyRef[] | null {
-  const argc = argv.argc - from;
-  const arg = (i: number): number => from + i;
-  const out: KeyRef[] = [];
-  for (const spec of cmd.meta.key_specs as KeySpec[]) {
-    if (spec.flags.includes('not_key')) continue;
-    let first = 0;
-    const bs = spec.begin_search;
-    if (bs.type === 'index') first = bs.spec.index as number;
-    else if (bs.type === 'keyword') {
-      const kw = String(bs.spec.keyword).toLowerCase();
-      const startfrom = bs.spec.startfrom as number;
-      const start = startfrom > 0 ? startfrom : argc + startfrom;
-      const end = startfrom > 0 ? argc - 1 : 1;
-      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
-        if (i >= argc || i < 1) break;
-        if (argv.is(arg(i), kw)) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (first === 0) continue;
-    } else return null;
-    let last: number;
-    let step: number;
-    const fk = spec.find_keys;
-    if (fk.type === 'range') {
-      step = fk.spec.keystep as number;
-      const lastkey = fk.spec.lastkey as number;
-      const limit = fk.spec.limit as number;
-      if (lastkey >= 0) last = first + lastkey;
-      else if (limit === 0) last = argc + lastkey;
-      else last = first + (Math.trunc((argc - first) / limit) + lastkey);
-    } else if (fk.type === 'keynum') {
-      step = fk.spec.keystep as number;
-      const idx = first + (fk.spec.keynumidx as number);
-      if (idx >= argc) return null;
-      const numkeys = argv.int(arg(idx));
-      if (Number.isNaN(numkeys) || numkeys < 0 || numkeys === Infinity) return null;
-      first += fk.spec.firstkey as number;
-      last = first + numkeys - 1;
-    } else return null;
-    if (last >= argc || last < first || first >= argc) return null;
-    for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
-    if (spec.flags.includes('incomplete')) return null;
-  }
-  return out;
-}
-
-/** The flags native key finders give (setGetKeys, bitfieldGetKeys); else the k-th spec's. */
-function nativeKeyFlags(cmd: Command, argv: Argv, from: number, k: number): readonly string[] {
-  if (cmd.fullName === 'set') {
-    for (let i = from + 3; i < argv.argc; i++) if (argv.is(i, 'get')) return ['RW', 'access', 'update'];
-    return ['OW', 'update'];
-  }
-  if (cmd.fullName === 'bitfield') {
-    let readonly = true;
-    for (let i = from + 2; i < argv.argc; i++) {
-      const rem = argv.argc - i - 1;
-      if (argv.is(i, 'get') && rem >= 2) i += 2;
-      else if ((argv.is(i, 'set') || argv.is(i, 'incrby')) && rem >= 3) {
-        readonly = false;
-        break;
-      } else if (argv.is(i, 'overflow') && rem >= 1) i += 1;
-      else {
-        readonly = false;
-        break;
-      }
-    }
-    return readonly ? ['RO', 'access'] : ['RW', 'access', 'update'];
-  }
-  const specs = cmd.meta.key_specs as KeySpec[];
-  if (specs.length === 0) return [];
-  return specs[Math.min(k, specs.length - 1)].flags.filter((f) => f !== 'variable_flags' && f !== 'incomplete');
-}
-
-/** An Argv holding argv[from...] only (command key finders count from the command name). */
-function subArgv(argv: Argv, from: number): Argv {
-  const parts: Uint8Array[] = [];
-  for (let i = from; i < argv.argc; i++) parts.push(argv.copy(i));
-  return new Argv().setFrom(parts);
-}
-
-/** getKeysFromCommandWithSpecs: null when the arguments do not yield keys. */
-function commandKeys(cmd: Command, argv: Argv, from: number): KeyRef[] | null {
-  const specs = cmd.meta.key_specs as KeySpec[];
-  const hasKeySpec = specs.some((s) => !s.flags.includes('not_key'));
-  const varFlags = specs.some((s) => s.flags.includes('variable_flags'));
-  if (hasKeySpec && !varFlags) {
-    const keys = keysFromSpecs(cmd, argv, from);
-    if (keys !== null) return keys;
-  }
-  if (cmd.getKeys === null && !varFlags) return null;
-  const positions = cmd.keyPositions(subArgv(argv, from));
-  return positions.map((pos, k) => ({ pos, flags: nativeKeyFlags(cmd, argv, from, k) }));
-}
-
 /** COMMAND GETKEYS / GETKEYSANDFLAGS. */
-function getKeysGeneric(c: Client, argv: Argv, withFlags: boolean): void {
+function getKeysGeneric(c: CommandClient, argv: Argv, withFlags: boolean): void {
   const cmd = lookupByArgs(c.srv.registry, argv, 2);
   const w = c.w;
   if (cmd === null) {
     w.error('ERR Invalid command specified');
     return;
   }
-  const specs = cmd.meta.key_specs as KeySpec[];
-  if (cmd.getKeys === null && !specs.some((s) => !s.flags.includes('not_key'))) {
+  if (!commandHasKeys(cmd)) {
     w.error('ERR The command has no key arguments');
     return;
   }
@@ -445,15 +339,14 @@ function getKeysGeneric(c: Client, argv: Argv, withFlags: boolean): void {
     w.error('ERR Invalid number of arguments specified for command');
     return;
   }
-  const keys = commandKeys(cmd, argv, 2);
-  if (keys === null || keys.length === 0) {
-    if (cmd.meta.flags.includes('no_mandatory_keys')) w.arrayHeader(0);
-    else w.error('ERR Invalid arguments specified for command');
+  const keys = getKeysAndFlags(cmd, argv, 2);
+  if (keys === null) {
+    w.error('ERR Invalid arguments specified for command');
     return;
   }
   w.arrayHeader(keys.length);
   for (const k of keys) {
-    const i = k.pos + 2;
+    const i = k.pos;
     if (!withFlags) {
       w.bulk(argv.buf, argv.off[i], argv.len[i]);
       continue;
@@ -465,17 +358,17 @@ function getKeysGeneric(c: Client, argv: Argv, withFlags: boolean): void {
 }
 
 // COMMAND GETKEYS command [arg ...]
-function commandGetkeysCommand(c: Client, argv: Argv): void {
+function commandGetkeysCommand(c: CommandClient, argv: Argv): void {
   getKeysGeneric(c, argv, false);
 }
 
 // COMMAND GETKEYSANDFLAGS command [arg ...]
-function commandGetkeysandflagsCommand(c: Client, argv: Argv): void {
+function commandGetkeysandflagsCommand(c: CommandClient, argv: Argv): void {
   getKeysGeneric(c, argv, true);
 }
 
 // COMMAND HELP
-function commandHelpCommand(c: Client): void {
+function commandHelpCommand(c: CommandClient): void {
   replyHelp(c, 'COMMAND', [
     '(no subcommand)',
     '    Return details about all Redis commands.',
