@@ -173,7 +173,7 @@ function bitfieldKeys(argv: Argv, from: number, out: KeyRef[]): void {
 /** Redis's getkeys_proc of the commands whose key specs are not the whole story. */
 const NATIVE: Record<string, NativeFinder> = {
   sort: sortKeys,
-  sort_ro: (argv, from, out) => {
+  sort_ro: (_argv, from, out) => {
     out.push({ pos: from + 1, flags: RO_ACCESS });
   },
   set: setKeys,
