@@ -7,7 +7,7 @@
  * rejected_calls, error replies from the handler as failed_calls.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { Argv } from '../protocol/argv.ts';
 import { commandSize, decodeCommand, encodeCommand } from './command-frame.ts';
@@ -35,6 +35,7 @@ import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
+import { listenErrorText, openListeners, type OpenResult } from './listeners.ts';
 import { adoptSocket } from './socket-reader.ts';
 import { SocketTransport, type IoPool, type IoPoolFactory } from './transport.ts';
 import { Stats } from './stats.ts';
@@ -89,6 +90,9 @@ export class Server implements KeyspaceServices, ServerContext {
   io: IoPool | null = null;
   private readonly ioPoolFactory: IoPoolFactory | null;
   private listeners: NetServer[] = [];
+  /** The bind list and port the open listeners were opened for. */
+  private listenedBinds: readonly string[] = [];
+  private listenedPort = 0;
   private cronTimer: NodeJS.Timeout | null = null;
   private gcObserver: PerformanceObserver | null = null;
   /** Wall clock cached by the cron (Redis's server.unixtime): for idle times, not for expiry. */
@@ -142,6 +146,10 @@ export class Server implements KeyspaceServices, ServerContext {
       this.config.onChange(name, read);
     }
     this.config.onChange('hz', () => this.scheduleCron());
+    this.config.warn = (m) => this.log.warning(m);
+    const rebind = (name: string): string | null => this.rebind(name);
+    this.config.onChange('port', rebind);
+    this.config.onChange('bind', rebind);
     const obufLimits = (): void => {
       this.obuf.configure(this.config.values['client-output-buffer-limit']);
       this.io?.limitsChanged();
@@ -263,34 +271,50 @@ export class Server implements KeyspaceServices, ServerContext {
       this.io = this.ioPoolFactory(this, threads);
       await this.io.start();
     }
-    const port = this.config.num('port');
-    if (port === 0) return;
-    const binds = this.config.values.bind as readonly string[];
-    for (const spec of binds.length > 0 ? binds : ['*']) {
-      // A leading '-' marks an address that may be unavailable (Redis skips it then).
-      const optional = spec.startsWith('-');
-      const addr = optional ? spec.slice(1) : spec;
-      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (sock) => this.accept(sock));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          srv.once('error', reject);
-          srv.listen({ port, host, ipv6Only: host.includes(':'), backlog: this.config.num('tcp-backlog') }, () => {
-            srv.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
-          this.log.notice(`Skipping unavailable address ${addr}`);
-          continue;
-        }
-        for (const l of this.listeners) l.close();
-        throw e;
-      }
-      this.listeners.push(srv);
+    const r = this.openListeners();
+    if (r.failure !== null) {
+      const err = new Error(listenErrorText(r.failure.code)) as NodeJS.ErrnoException;
+      err.code = r.failure.code;
+      throw err;
     }
+    this.listened(r.servers);
+  }
+
+  /** Opens listeners for binds at port (logging skipped optional addresses). */
+  private openListeners(binds = this.config.values.bind as readonly string[], port = this.config.num('port')): OpenResult {
+    const r = openListeners(binds, port, this.config.num('tcp-backlog'), (sock) => this.accept(sock));
+    for (const addr of r.skipped) this.log.notice(`Skipping unavailable address ${addr}`);
+    return r;
+  }
+
+  /** Records servers as the listeners for the current bind/port configs. */
+  private listened(servers: NetServer[]): void {
+    this.listeners = servers;
+    this.listenedBinds = [...(this.config.values.bind as readonly string[])];
+    this.listenedPort = this.config.num('port');
+  }
+
+  /**
+   * CONFIG SET port/bind, as Redis's changeListenPort / changeBindAddr: a new port is listened on
+   * before the old listeners close; new bind addresses replace the old ones (closed first, since
+   * they may share the port), and the old ones are opened again if that fails. On failure
+   * CONFIG SET rolls back (config.ts calls this again with the old values, which are what is
+   * listening then: a no-op).
+   */
+  private rebind(name: string): string | null {
+    const binds = this.config.values.bind as readonly string[];
+    if (this.config.num('port') === this.listenedPort && binds.join(' ') === this.listenedBinds.join(' ')) return null;
+    const old = this.listeners;
+    if (name === 'bind') for (const l of old) l.close();
+    const r = this.openListeners();
+    if (r.failure !== null) {
+      this.log.warning(`Warning: Could not create server TCP listening socket ${r.failure.addr}:${this.config.num('port')}: ${listenErrorText(r.failure.code)}`);
+      if (name === 'bind') this.listeners = this.openListeners(this.listenedBinds, this.listenedPort).servers;
+      return name === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+    }
+    if (name === 'port') for (const l of old) l.close();
+    this.listened(r.servers);
+    return null;
   }
 
   private accept(accepted: Socket): void {

@@ -361,6 +361,17 @@ export class Db {
     this.ks.storeListpack(e, lp);
   }
 
+  /**
+   * setKey for a value that is a JS object (big aggregates): key b[o, o+n) (entry e from a lookup
+   * just made, or -1; h its hash) gets obj as its value with type/encoding typeEnc. Hides the
+   * keyspace's rule that an object slot is allocated only for an entry that does not hold one yet.
+   */
+  setKeyObject(e: number, b: Uint8Array, o: number, n: number, h: number, obj: unknown, typeEnc: number, keepTtl: boolean): number {
+    const ne = this.setKey(e, b, o, n, h, 0, 0, keepTtl); // a string entry until it holds the object
+    this.setObject(ne, obj, typeEnc);
+    return ne;
+  }
+
   /** Makes JS object obj e's value, with type/encoding typeEnc (type | encoding << 4). */
   setObject(e: number, obj: unknown, typeEnc: number): void {
     this.willWrite(e);
