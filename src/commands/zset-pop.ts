@@ -20,18 +20,18 @@
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_INTEGER, SYNTAX } from '../protocol/errors.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/config-table.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../store/events.ts';
 import { OBJ_ZSET } from '../store/keyspace.ts';
-import { lpDeleteRange } from '../store/listpack.ts';
 import type { Skiplist } from '../store/skiplist.ts';
 import { zm, zzlFirst, zzlLength, zzlMember, zzlNext, zzlScore } from '../store/zset-listpack.ts';
+import { isListpack, skiplistOf, skiplistScan, zsetDeleteRangeByRank, zsetLength, zsetRangeByRank } from '../store/zset-type.ts';
 import { globMatch } from '../util/glob.ts';
 import { formatDouble, parseInt64 } from '../util/numbers.ts';
+import type { CommandClient } from './context.ts';
 import { parseScanCursor, parseScanOptions, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { argLong, wrongType } from './util.ts';
-import { commitListpack, isListpack, replyScore, skiplistOf, zsetLength, zsetRangeByRank } from './zset-type.ts';
+import { replyScore } from './zset-setops.ts';
 
 const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
@@ -52,13 +52,13 @@ const HALF_LONG_MAX = 4611686018427387903n;
  * `nilWhenEmpty` (ZMPOP).
  */
 function genericZpop(
-  c: Client, argv: Argv, first: number, n: number, max: boolean, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean,
+  c: CommandClient, argv: Argv, first: number, n: number, max: boolean, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean,
 ): void {
   const db = c.db;
   let e = -1;
   let k = -1;
   for (let i = 0; i < n; i++) {
-    e = c.srv.writeKey(c, argv, first + i);
+    e = db.writeArg(argv, first + i);
     if (e < 0) continue;
     if (wrongType(c, db, e, OBJ_ZSET)) return;
     k = first + i;
@@ -93,40 +93,30 @@ function genericZpop(
     replyScore(c, s);
   });
   // Redis pops one at a time: one change per member, the event once, "del" if the set is gone.
-  const srv = c.srv;
-  const kb = argv.buf;
-  const ko = argv.off[k];
-  const kn = argv.len[k];
-  srv.dirty += take;
-  srv.notifyKeyspaceEvent(NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', db, kb, ko, kn);
+  c.srv.dirty += take;
+  db.notifyArg(NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', argv, k);
   if (take === len) {
-    srv.deleteEntry(db, e);
-    srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, kb, ko, kn);
-    srv.signalModifiedKey(db, kb, ko, kn);
+    db.delete(e);
+    db.notifyArg(NOTIFY_GENERIC, 'del', argv, k);
+    db.signalModified(argv.buf, argv.off[k], argv.len[k]);
     return;
   }
-  srv.signalModifiedKey(db, kb, ko, kn);
-  if (isListpack(db, e)) {
-    const view = db.valView(e);
-    commitListpack(db, e, view, lpDeleteRange(view, max ? 2 * (len - take) : 0, 2 * take));
-  } else {
-    const sl = skiplistOf(db, e);
-    if (max) sl.deleteRangeByRank(len - take, len - 1);
-    else sl.deleteRangeByRank(0, take - 1);
-  }
+  db.signalModified(argv.buf, argv.off[k], argv.len[k]);
+  if (max) zsetDeleteRangeByRank(db, e, len - take, len - 1);
+  else zsetDeleteRangeByRank(db, e, 0, take - 1);
 }
 
 // ZPOPMIN key [count]
-function zpopminCommand(c: Client, argv: Argv): void {
+function zpopminCommand(c: CommandClient, argv: Argv): void {
   zpopMinMaxCommand(c, argv, false);
 }
 
 // ZPOPMAX key [count]
-function zpopmaxCommand(c: Client, argv: Argv): void {
+function zpopmaxCommand(c: CommandClient, argv: Argv): void {
   zpopMinMaxCommand(c, argv, true);
 }
 
-function zpopMinMaxCommand(c: Client, argv: Argv, max: boolean): void {
+function zpopMinMaxCommand(c: CommandClient, argv: Argv, max: boolean): void {
   if (argv.argc > 3) {
     c.w.error(SYNTAX);
     return;
@@ -144,13 +134,13 @@ function zpopMinMaxCommand(c: Client, argv: Argv, max: boolean): void {
  * block. `timeoutIdx` is the timeout argument.
  */
 function blockingZpop(
-  c: Client, argv: Argv, first: number, n: number, max: boolean, timeoutIdx: number, count: number, nested: boolean, nilWhenEmpty: boolean,
+  c: CommandClient, argv: Argv, first: number, n: number, max: boolean, timeoutIdx: number, count: number, nested: boolean, nilWhenEmpty: boolean,
 ): void {
   const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
   if (timeout < 0) return;
   const db = c.db;
   for (let i = 0; i < n; i++) {
-    const e = c.srv.writeKey(c, argv, first + i);
+    const e = db.writeArg(argv, first + i);
     if (e < 0) continue;
     if (wrongType(c, db, e, OBJ_ZSET)) return;
     if (zsetLength(db, e) === 0) continue;
@@ -163,17 +153,17 @@ function blockingZpop(
 }
 
 // BZPOPMIN key [key ...] timeout
-function bzpopminCommand(c: Client, argv: Argv): void {
+function bzpopminCommand(c: CommandClient, argv: Argv): void {
   blockingZpop(c, argv, 1, argv.argc - 2, false, argv.argc - 1, -1, false, false);
 }
 
 // BZPOPMAX key [key ...] timeout
-function bzpopmaxCommand(c: Client, argv: Argv): void {
+function bzpopmaxCommand(c: CommandClient, argv: Argv): void {
   blockingZpop(c, argv, 1, argv.argc - 2, true, argv.argc - 1, -1, false, false);
 }
 
 /** ZMPOP and BZMPOP (zmpopGenericCommand): numkeys, keys, MIN|MAX, [COUNT count]. */
-function zmpopGenericCommand(c: Client, argv: Argv, numkeysIdx: number, blocking: boolean): void {
+function zmpopGenericCommand(c: CommandClient, argv: Argv, numkeysIdx: number, blocking: boolean): void {
   const numkeys = argLong(c, argv, numkeysIdx, NUMKEYS_POSITIVE, 1);
   if (numkeys !== numkeys) return;
   const whereIdx = numkeysIdx + numkeys + 1;
@@ -206,12 +196,12 @@ function zmpopGenericCommand(c: Client, argv: Argv, numkeysIdx: number, blocking
 }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
-function zmpopCommand(c: Client, argv: Argv): void {
+function zmpopCommand(c: CommandClient, argv: Argv): void {
   zmpopGenericCommand(c, argv, 1, false);
 }
 
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
-function bzmpopCommand(c: Client, argv: Argv): void {
+function bzmpopCommand(c: CommandClient, argv: Argv): void {
   zmpopGenericCommand(c, argv, 2, true);
 }
 
@@ -229,24 +219,24 @@ function collectOffsets(lp: Uint8Array, n: number): Int32Array {
 }
 
 /** Writes one element of a ZRANDMEMBER reply ([member, score] pairs in RESP3 WITHSCORES). */
-function replyElement(c: Client, b: Uint8Array, o: number, n: number, score: number, withscores: boolean): void {
+function replyElement(c: CommandClient, b: Uint8Array, o: number, n: number, score: number, withscores: boolean): void {
   if (withscores && c.resp > 2) c.w.arrayHeader(2);
   c.w.bulk(b, o, n);
   if (withscores) replyScore(c, score);
 }
 
-function replyListpackMember(c: Client, lp: Uint8Array, p: number, withscores: boolean): void {
+function replyListpackMember(c: CommandClient, lp: Uint8Array, p: number, withscores: boolean): void {
   const s = withscores ? zzlScore(lp, p) : 0;
   zzlMember(lp, p);
   replyElement(c, zm.buf, zm.off, zm.len, s, withscores);
 }
 
-function replyNode(c: Client, sl: Skiplist, x: number, withscores: boolean): void {
+function replyNode(c: CommandClient, sl: Skiplist, x: number, withscores: boolean): void {
   replyElement(c, sl.u8, sl.memberOff(x), sl.memberLen(x), sl.score(x), withscores);
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]
-function zrandmemberCommand(c: Client, argv: Argv): void {
+function zrandmemberCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
   if (argv.argc >= 3) {
     const v = parseInt64(argv.buf, argv.off[2], argv.len[2]);
@@ -270,7 +260,7 @@ function zrandmemberCommand(c: Client, argv: Argv): void {
     zrandmemberWithCount(c, argv, Number(v), withscores);
     return;
   }
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
@@ -285,9 +275,9 @@ function zrandmemberCommand(c: Client, argv: Argv): void {
   }
 }
 
-function zrandmemberWithCount(c: Client, argv: Argv, l: number, withscores: boolean): void {
+function zrandmemberWithCount(c: CommandClient, argv: Argv, l: number, withscores: boolean): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.arrayHeader(0);
     return;
@@ -368,14 +358,14 @@ function zrandmemberWithCount(c: Client, argv: Argv, l: number, withscores: bool
 const scanNodes = new IntList();
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
-function zscanCommand(c: Client, argv: Argv): void {
+function zscanCommand(c: CommandClient, argv: Argv): void {
   let cursor = parseScanCursor(argv.buf, argv.off[2], argv.len[2]);
   if (cursor < 0) {
     c.w.error(INVALID_CURSOR);
     return;
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   const w = c.w;
   if (e < 0) {
     w.arrayHeader(2);
@@ -414,14 +404,8 @@ function zscanCommand(c: Client, argv: Argv): void {
     return;
   }
   const sl = skiplistOf(db, e);
-  // Whole buckets until COUNT is reached, where each member counts twice (member and score are
-  // two entries of Redis's reply list), at most COUNT*10 buckets.
-  const count = scanOptions.count;
   scanNodes.clear();
-  let maxIterations = count * 10;
-  do {
-    cursor = sl.scan(cursor, scanNodes.push);
-  } while (cursor !== 0 && maxIterations-- > 0 && scanNodes.length * 2 < count);
+  cursor = skiplistScan(sl, cursor, scanOptions.count, scanNodes);
   const u8 = sl.u8;
   let kept = 0;
   for (let i = 0; i < scanNodes.length; i++) {

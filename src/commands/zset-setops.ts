@@ -1,129 +1,95 @@
 /*
  * Sorted-set algebra (zunionInterDiffGenericCommand in t_zset.c): ZUNION ZINTER ZDIFF, their
- * STORE forms, and ZINTERCARD. Inputs may be sorted sets or plain sets (every member of a set
- * scores 1); a missing key is an empty input.
+ * STORE forms, and ZINTERCARD; and the *STORE epilogue they share with ZRANGESTORE. Inputs may be
+ * sorted sets or plain sets (every member of a set scores 1); a missing key is an empty input.
  *
- * The result is accumulated in a fresh Skiplist rather than in a dict of member -> score followed
- * by a sort: its member dict answers "seen before?" in O(1), and its order is the reply order, so
- * a union of inputs totalling L elements costs O(L log K) for a K-member result, as Redis's dict
- * plus final zslInsert does, with no JS object per element. When the result is stored and is small
- * enough (zset-max-listpack-entries / -value), it is rewritten as a listpack, as 7.0's
- * zsetConvertToListpackIfNeeded does; otherwise the skiplist itself becomes the key's value.
+ * This file parses the arguments, looks the inputs up and replies or stores; the computation
+ * (which input is visited first, how scores combine, Redis's two ZDIFF algorithms) is
+ * zsetUnionInterDiff in src/store/zset-type.ts. A stored result that is small enough
+ * (zset-max-listpack-entries / -value) is rewritten as a listpack, as 7.0's
+ * zsetConvertToListpackIfNeeded does; otherwise the result's skiplist becomes the key's value.
  *
- * Inputs are visited from the smallest to the largest for union and intersection (a stable sort
- * by cardinality, like the glibc qsort Redis gets), which fixes the order in which sums are
- * added. Scores are combined exactly as Redis does: weight * score, a NaN product (0 * inf)
- * becoming 0; SUM turning inf + -inf into 0; MIN and MAX keeping the current score unless the new
- * one is strictly smaller or larger (so -0 and 0 do not replace each other).
- *
- * ZDIFF picks between Redis's two algorithms by the same estimate: look each member of the first
- * input up in the others (O(N*M)), or copy the first input and delete the others' members from it
- * (O(L)).
+ * The STORE commands are propagated as received, also when an empty result deletes the
+ * destination (what Redis 7.0 writes).
  */
 import type { Argv } from '../protocol/argv.ts';
 import { SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
-import type { Client } from '../server/client.ts';
-import { hashBytes } from '../store/hash.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../store/events.ts';
 import { OBJ_SET, OBJ_ZSET } from '../store/keyspace.ts';
-import { cur, memberAt, setIsMember, setSize, type SetValue } from '../store/set-type.ts';
-import { Skiplist } from '../store/skiplist.ts';
-import { zm, zzlFind, zzlFirst, zzlLength, zzlMember, zzlNext, zzlScore } from '../store/zset-listpack.ts';
-import { parseDouble } from '../util/numbers.ts';
+import {
+  ZSET_AGGR_MAX, ZSET_AGGR_MIN, ZSET_AGGR_SUM, ZSET_OP_DIFF, ZSET_OP_INTER, ZSET_OP_UNION, type ZsetLimits, type ZsetOpResult, type ZsetSource,
+  type ZsetValue, zsetCreateTypeEnc, zsetFromResult, zsetInterCard, zsetSource, zsetStore, zsetUnionInterDiff, zsetValueBytes,
+} from '../store/zset-type.ts';
+import { formatDouble, parseDouble } from '../util/numbers.ts';
+import type { CommandClient } from './context.ts';
 import type { CommandDef } from './registry.ts';
 import { argLong } from './util.ts';
-import {
-  storeEmpty, fitsListpack, isListpack, listpackFromSkiplist, replyScore, skiplistOf, storeZset, zsetLimits, type ElemVisit,
-} from './zset-type.ts';
 
 const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
 const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
-const OP_UNION = 0;
-const OP_INTER = 1;
-const OP_DIFF = 2;
+const OP_UNION = ZSET_OP_UNION;
+const OP_INTER = ZSET_OP_INTER;
+const OP_DIFF = ZSET_OP_DIFF;
 
-const AGGR_SUM = 0;
-const AGGR_MIN = 1;
-const AGGR_MAX = 2;
+// ---- shared by the sorted-set command files -------------------------------------------------
 
-const SRC_NONE = 0;
-const SRC_LISTPACK = 1;
-const SRC_SKIPLIST = 2;
-const SRC_SET = 3;
-
-/** One input: its entry (-1 when missing), its value and weight. A handful per command. */
-interface Source {
-  e: number;
-  kind: number;
-  lp: Uint8Array | null;
-  sl: Skiplist | null;
-  set: SetValue | null;
-  weight: number;
-  len: number;
+/** Replies a score as Redis 7.0 prints doubles (bulk in RESP2, double in RESP3). */
+export function replyScore(c: CommandClient, score: number): void {
+  c.w.double(formatDouble(score));
 }
 
-function aggregate(target: number, val: number, how: number): number {
-  if (how === AGGR_SUM) {
-    const s = target + val;
-    return s !== s ? 0 : s;
-  }
-  if (how === AGGR_MIN) return val < target ? val : target;
-  return val > target ? val : target;
+const limitsScratch: ZsetLimits = { maxEntries: 128, maxValue: 64 };
+
+/** zset-max-listpack-entries / -value as they are now (CONFIG SET changes them at any time). */
+export function zsetLimitsOf(c: CommandClient): ZsetLimits {
+  limitsScratch.maxEntries = c.srv.config.num('zset-max-listpack-entries');
+  limitsScratch.maxValue = c.srv.config.num('zset-max-listpack-value');
+  return limitsScratch;
 }
 
-/** Set by a visitor to end forEachElement early (ZINTERCARD's LIMIT). */
-let stopVisit = false;
-
-/** Visits every element of a source (any order); sets give score 1. */
-function forEachElement(src: Source, visit: ElemVisit): void {
-  stopVisit = false;
-  if (src.kind === SRC_LISTPACK) {
-    const lp = src.lp as Uint8Array;
-    for (let p = zzlFirst(lp); p >= 0 && !stopVisit; p = zzlNext(lp, p)) {
-      const s = zzlScore(lp, p);
-      zzlMember(lp, p);
-      visit(zm.buf, zm.off, zm.len, s);
-    }
-  } else if (src.kind === SRC_SKIPLIST) {
-    const sl = src.sl as Skiplist;
-    const u8 = sl.u8;
-    // From the highest down, as Redis iterates inputs (only the visiting order of one input).
-    for (let x = sl.last(); x !== 0 && !stopVisit; x = sl.prev(x)) visit(u8, sl.memberOff(x), sl.memberLen(x), sl.score(x));
-  } else if (src.kind === SRC_SET) {
-    const set = src.set as SetValue;
-    const n = setSize(set);
-    for (let i = 0; i < n && !stopVisit; i++) {
-      memberAt(set, i);
-      visit(cur.b, cur.o, cur.n, 1);
-    }
-  }
+/**
+ * Replaces key argv[k] (whatever it held, TTL dropped) with the new sorted set v of `count`
+ * members. Then, as the *STORE commands end in 7.0 (setKey, reply, event, dirty++): the key is
+ * signalled (and is "new" only when it did not exist: an overwrite is not a birth), the count is
+ * replied, `event` is published and one change is counted. Wakes clients blocked on the key.
+ */
+export function storeZset(c: CommandClient, argv: Argv, k: number, v: ZsetValue, count: number, event: string): void {
+  const db = c.db;
+  const e = db.setKeyArg(db.writeArg(argv, k), argv, k, zsetValueBytes(v), zsetCreateTypeEnc(v), false);
+  zsetStore(db, e, v);
+  const b = argv.buf;
+  const o = argv.off[k];
+  const n = argv.len[k];
+  db.signalModified(b, o, n);
+  c.w.integer(count);
+  db.notify(NOTIFY_ZSET, event, b, o, n);
+  c.srv.dirty++;
+  db.signalReady(b, o, n);
 }
 
-/** Score of member b[o, o+n) in a source (1 for a set member), NaN when absent. */
-function scoreIn(src: Source, b: Uint8Array, o: number, n: number): number {
-  if (src.kind === SRC_LISTPACK) {
-    const lp = src.lp as Uint8Array;
-    const p = zzlFind(lp, b, o, n);
-    return p < 0 ? NaN : zzlScore(lp, p);
-  }
-  if (src.kind === SRC_SKIPLIST) return (src.sl as Skiplist).scoreOf(b, o, n);
-  if (src.kind === SRC_SET) return setIsMember(src.set as SetValue, b, o, n) ? 1 : NaN;
-  return NaN;
+/**
+ * A STORE command with an empty result: replies 0, then removes the destination as dbDelete
+ * does: found without an expiry check (a key past its TTL but still present goes with "del", not
+ * "expired"); only an existing key is signalled, reported and counted as a change.
+ */
+export function storeEmpty(c: CommandClient, argv: Argv, k: number): void {
+  c.w.integer(0);
+  const db = c.db;
+  const e = db.peek(argv.buf, argv.off[k], argv.len[k]);
+  if (e < 0) return;
+  db.delete(e);
+  db.changed(argv, k, NOTIFY_GENERIC, 'del');
+  c.srv.dirty++;
 }
 
-/** Whether member b[o, o+n) is in a source. */
-function contains(src: Source, b: Uint8Array, o: number, n: number): boolean {
-  if (src.kind === SRC_LISTPACK) return zzlFind(src.lp as Uint8Array, b, o, n) >= 0;
-  if (src.kind === SRC_SKIPLIST) return (src.sl as Skiplist).find(b, o, n) !== 0;
-  if (src.kind === SRC_SET) return setIsMember(src.set as SetValue, b, o, n);
-  return false;
-}
+// ---- ZUNION ZINTER ZDIFF ZINTERCARD ------------------------------------------------------------
 
 /**
  * The shared body (zunionInterDiffGenericCommand). `dstIdx` is the destination's argument for the
  * STORE forms (-1 otherwise), `numkeysIdx` the numkeys argument; `cardOnly` is ZINTERCARD.
  */
-function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx: number, op: number, cardOnly: boolean, name: string): void {
+function zsetOpGenericCommand(c: CommandClient, argv: Argv, dstIdx: number, numkeysIdx: number, op: number, cardOnly: boolean, name: string): void {
   const setnum = argLong(c, argv, numkeysIdx);
   if (setnum !== setnum) return;
   if (setnum < 1) {
@@ -135,14 +101,13 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
     return;
   }
   const db = c.db;
-  const srv = c.srv;
   const first = numkeysIdx + 1;
   // Look every input up first (lazy expiry, stats, type checks in order); a lookup may delete an
   // expired key and move entry ids, so the entries are found again below, once nothing changes.
   for (let i = 0; i < setnum; i++) {
-    const e = srv.readKey(c, argv, first + i);
+    const e = db.readArg(argv, first + i);
     if (e >= 0) {
-      const t = db.meta[e] & 15;
+      const t = db.type(e);
       if (t !== OBJ_ZSET && t !== OBJ_SET) {
         c.w.error(WRONGTYPE);
         return;
@@ -150,7 +115,7 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
     }
   }
   const weights = new Float64Array(setnum).fill(1);
-  let aggr = AGGR_SUM;
+  let aggr = ZSET_AGGR_SUM;
   let withscores = false;
   let limit = 0;
   let j = first + setnum;
@@ -168,9 +133,9 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
       }
     } else if (op !== OP_DIFF && !cardOnly && remaining >= 2 && argv.is(j, 'aggregate')) {
       j++;
-      if (argv.is(j, 'sum')) aggr = AGGR_SUM;
-      else if (argv.is(j, 'min')) aggr = AGGR_MIN;
-      else if (argv.is(j, 'max')) aggr = AGGR_MAX;
+      if (argv.is(j, 'sum')) aggr = ZSET_AGGR_SUM;
+      else if (argv.is(j, 'min')) aggr = ZSET_AGGR_MIN;
+      else if (argv.is(j, 'max')) aggr = ZSET_AGGR_MAX;
       else {
         c.w.error(SYNTAX);
         return;
@@ -190,104 +155,25 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
       return;
     }
   }
-  const src: Source[] = [];
-  for (let i = 0; i < setnum; i++) {
-    const k = first + i;
-    const b = argv.buf;
-    const o = argv.off[k];
-    const n = argv.len[k];
-    const e = db.find(b, o, n, hashBytes(b, o, n));
-    const s: Source = { e, kind: SRC_NONE, lp: null, sl: null, set: null, weight: weights[i], len: 0 };
-    if (e >= 0) {
-      if ((db.meta[e] & 15) === OBJ_SET) {
-        s.kind = SRC_SET;
-        s.set = db.getObject(e) as SetValue;
-        s.len = setSize(s.set);
-      } else if (isListpack(db, e)) {
-        s.kind = SRC_LISTPACK;
-        s.lp = db.valView(e);
-        s.len = zzlLength(s.lp);
-      } else {
-        s.kind = SRC_SKIPLIST;
-        s.sl = skiplistOf(db, e);
-        s.len = s.sl.size;
-      }
-    }
-    src.push(s);
-  }
-  // Smallest first: a stable sort, so equal sizes keep their argument order.
-  if (op !== OP_DIFF) src.sort((a, b) => a.len - b.len);
-
+  const src: ZsetSource[] = [];
+  for (let i = 0; i < setnum; i++) src.push(zsetSource(db, db.peek(argv.buf, argv.off[first + i], argv.len[first + i]), weights[i]));
   if (cardOnly) {
-    c.w.integer(interCard(src, limit));
+    c.w.integer(zsetInterCard(src, limit));
     return;
   }
-  // Nothing in the first (diff, inter: smallest) input, or in any input: an empty result.
-  let total = 0;
-  for (const s of src) total += s.len;
-  if (total === 0 || (op !== OP_UNION && src[0].len === 0)) {
-    if (dstIdx >= 0) {
-      storeEmpty(c, argv, dstIdx);
-    } else {
-      c.w.arrayHeader(0);
-    }
+  const res = zsetUnionInterDiff(src, op, aggr, db.arena);
+  const size = res === null ? 0 : res.acc.size;
+  if (size === 0) {
+    // Nothing in the first (diff, inter: smallest) input, in any input, or in the result.
+    if (res !== null) res.acc.free();
+    if (dstIdx >= 0) storeEmpty(c, argv, dstIdx);
+    else c.w.arrayHeader(0);
     return;
   }
-  let acc: Skiplist;
-  let maxLen = 0;
-  if (op === OP_UNION) {
-    acc = new Skiplist(db.arena, src[src.length - 1].len);
-    for (const s of src) {
-      if (s.len === 0) continue;
-      const wt = s.weight;
-      forEachElement(s, (b, o, n, sc) => {
-        let score = wt * sc;
-        if (score !== score) score = 0;
-        const h = hashBytes(b, o, n);
-        const x = acc.find(b, o, n, h);
-        if (x === 0) {
-          acc.insert(b, o, n, score, h);
-          if (n > maxLen) maxLen = n;
-        } else {
-          acc.setScore(x, aggregate(acc.score(x), score, aggr));
-        }
-      });
-    }
-  } else if (op === OP_INTER) {
-    acc = new Skiplist(db.arena, src[0].len);
-    const s0 = src[0];
-    if (s0.len > 0) {
-      forEachElement(s0, (b, o, n, sc) => {
-        let score = s0.weight * sc;
-        if (score !== score) score = 0;
-        for (let i = 1; i < src.length; i++) {
-          const si = src[i];
-          const v = si.e === s0.e ? sc : scoreIn(si, b, o, n);
-          if (v !== v) return;
-          score = aggregate(score, v * si.weight, aggr);
-        }
-        acc.insert(b, o, n, score);
-        if (n > maxLen) maxLen = n;
-      });
-    }
-  } else {
-    acc = new Skiplist(db.arena, src[0].len);
-    maxLen = zdiff(src, acc);
-  }
-
+  const acc = (res as ZsetOpResult).acc;
   if (dstIdx >= 0) {
-    const size = acc.size;
     const event = op === OP_UNION ? 'zunionstore' : op === OP_INTER ? 'zinterstore' : 'zdiffstore';
-    if (size === 0) {
-      acc.free();
-      storeEmpty(c, argv, dstIdx);
-    } else if (fitsListpack(size, maxLen, zsetLimits(c))) {
-      const lp = listpackFromSkiplist(acc);
-      acc.free();
-      storeZset(c, argv, dstIdx, lp, null, size, event);
-    } else {
-      storeZset(c, argv, dstIdx, null, acc, size, event);
-    }
+    storeZset(c, argv, dstIdx, zsetFromResult(acc, (res as ZsetOpResult).maxLen, zsetLimitsOf(c)), size, event);
     return;
   }
   const w = c.w;
@@ -302,98 +188,38 @@ function zsetOpGenericCommand(c: Client, argv: Argv, dstIdx: number, numkeysIdx:
   acc.free();
 }
 
-/** ZINTERCARD: members of the smallest input found in every other, stopping at `limit` (> 0). */
-function interCard(src: Source[], limit: number): number {
-  const s0 = src[0];
-  let count = 0;
-  if (s0.len === 0) return 0;
-  forEachElement(s0, (b, o, n) => {
-    for (let i = 1; i < src.length; i++) {
-      const si = src[i];
-      if (si.e !== s0.e && !contains(si, b, o, n)) return;
-    }
-    count++;
-    if (limit > 0 && count >= limit) stopVisit = true;
-  });
-  return count;
-}
-
-/**
- * ZDIFF into `acc` (zdiff): returns the longest member's length. Nothing when the first input is
- * empty, or when it appears again among the others (everything would be removed).
- */
-function zdiff(src: Source[], acc: Skiplist): number {
-  const s0 = src[0];
-  if (s0.len === 0) return 0;
-  let one = 0;
-  let two = 0;
-  for (let i = 0; i < src.length; i++) {
-    if (i > 0 && src[i].e === s0.e && s0.e >= 0) return 0;
-    one += s0.len;
-    two += src[i].len;
-  }
-  one = Math.floor(one / 2);
-  let maxLen = 0;
-  if (one <= two) {
-    // Algorithm 1: each member of the first input, unless another input has it. The others are
-    // tried from the largest down, where a common member is most likely found.
-    const rest = src.slice(1).sort((a, b) => b.len - a.len);
-    forEachElement(s0, (b, o, n, sc) => {
-      for (const s of rest) if (contains(s, b, o, n)) return;
-      acc.insert(b, o, n, sc);
-      if (n > maxLen) maxLen = n;
-    });
-    return maxLen;
-  }
-  // Algorithm 2: copy the first input, then delete every member of the others.
-  forEachElement(s0, (b, o, n, sc) => {
-    acc.insert(b, o, n, sc);
-  });
-  for (let i = 1; i < src.length && acc.size > 0; i++) {
-    if (src[i].len === 0) continue;
-    forEachElement(src[i], (b, o, n) => {
-      if (acc.size > 0) acc.delete(b, o, n);
-    });
-  }
-  for (let x = acc.first(); x !== 0; x = acc.next(x)) {
-    const n = acc.memberLen(x);
-    if (n > maxLen) maxLen = n;
-  }
-  return maxLen;
-}
-
 // ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
-function zunionstoreCommand(c: Client, argv: Argv): void {
+function zunionstoreCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, 1, 2, OP_UNION, false, 'zunionstore');
 }
 
 // ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
-function zinterstoreCommand(c: Client, argv: Argv): void {
+function zinterstoreCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, 1, 2, OP_INTER, false, 'zinterstore');
 }
 
 // ZDIFFSTORE destination numkeys key [key ...]
-function zdiffstoreCommand(c: Client, argv: Argv): void {
+function zdiffstoreCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, 1, 2, OP_DIFF, false, 'zdiffstore');
 }
 
 // ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-function zunionCommand(c: Client, argv: Argv): void {
+function zunionCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, -1, 1, OP_UNION, false, 'zunion');
 }
 
 // ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-function zinterCommand(c: Client, argv: Argv): void {
+function zinterCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, -1, 1, OP_INTER, false, 'zinter');
 }
 
 // ZDIFF numkeys key [key ...] [WITHSCORES]
-function zdiffCommand(c: Client, argv: Argv): void {
+function zdiffCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, -1, 1, OP_DIFF, false, 'zdiff');
 }
 
 // ZINTERCARD numkeys key [key ...] [LIMIT limit]
-function zintercardCommand(c: Client, argv: Argv): void {
+function zintercardCommand(c: CommandClient, argv: Argv): void {
   zsetOpGenericCommand(c, argv, -1, 1, OP_INTER, true, 'zintercard');
 }
 

@@ -2,8 +2,9 @@
  * Sorted-set commands (t_zset.c): ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT
  * ZLEXCOUNT, the ZRANGE family (ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE
  * ZRANGEBYLEX ZREVRANGEBYLEX) and ZREMRANGEBYRANK/SCORE/LEX. The set operations live in
- * zset-setops.ts, the pops, ZRANDMEMBER and ZSCAN in zset-pop.ts; the data type over its two
- * encodings in zset-type.ts.
+ * zset-setops.ts (with the *STORE epilogue ZRANGESTORE shares), the pops, ZRANDMEMBER and ZSCAN
+ * in zset-pop.ts; the data type over its two encodings in src/store/zset-type.ts. This file parses
+ * arguments, goes through the Db (store/db.ts), replies, and reports events.
  *
  * Argument checks run in Redis's order, which is observable: ZADD validates its options and every
  * score before it looks the key up (so a bad score on a string key is a float error, not
@@ -11,7 +12,8 @@
  *
  * Change tracking mirrors 7.0.15: only a command that changed something signals WATCH, publishes
  * its event ("zadd"/"zincr", "zrem", "zremrangebyrank"..., "zrangestore", and "del" after it when
- * the key was emptied) and adds what it changed to the dirty counter.
+ * the key was emptied) and adds what it changed to the dirty counter. Every command here is
+ * propagated as received (ZINCRBY and ZADD INCR too: Redis 7.0 writes them unchanged).
  *
  * Scores are replied as Redis 7.0 formats doubles (%.17g, inf, -inf): a bulk string in RESP2, a
  * double in RESP3. In RESP3, WITHSCORES results are arrays of [member, score] pairs, as 7.0 sends
@@ -19,26 +21,27 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import { SYNTAX } from '../protocol/errors.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../server/config-table.ts';
-import { OBJ_ZSET, type Keyspace } from '../store/keyspace.ts';
-import { parseLexRange, type LexRange, type ScoreRange } from '../store/skiplist.ts';
-import { zzlDeleteRangeByLex, zzlDeleteRangeByRank, zzlDeleteRangeByScore, zzlDeleted, zzlPairSize } from '../store/zset-listpack.ts';
-import { parseDouble } from '../util/numbers.ts';
+import type { Db } from '../store/db.ts';
+import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../store/events.ts';
+import { OBJ_ZSET } from '../store/keyspace.ts';
+import { type LexRange, type ScoreRange, type Skiplist, parseLexRange } from '../store/skiplist.ts';
+import { zzlPairSize } from '../store/zset-listpack.ts';
+import {
+  ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX,
+  ZSET_EMPTY_LISTPACK_BYTES, ZSET_LISTPACK, ZsetCollector, type ElemVisit, zaddNewScore, zsetAdd, zsetCountByLex,
+  zsetCountByScore, zsetCountLexWindow, zsetCountScoreWindow, zsetDel, zsetDeleteRangeByLex, zsetDeleteRangeByRank,
+  zsetDeleteRangeByScore, zsetFromCollected, zsetInitListpack, zsetInitSkiplist, zsetLength, zsetRangeByLex, zsetRangeByRank,
+  zsetRangeByScore, zsetRank, zsetScore,
+} from '../store/zset-type.ts';
+import { parseDouble, parseDoubleStrtod } from '../util/numbers.ts';
+import type { CommandClient } from './context.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { argLong, clampRank, rankRange, wrongType } from './util.ts';
-import {
-  ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX, ZsetCollector,
-  commitListpack, createZsetKey, storeEmpty, isListpack, parseScoreRange, replyScore, skiplistOf, storeCollected,
-  zaddNewScore, zsetAdd, zsetCountByLex, zsetCountByScore, zsetCountLexWindow, zsetCountScoreWindow, zsetDel, zsetLength,
-  zsetLimits, zsetRangeByLex, zsetRangeByRank, zsetRangeByScore, zsetRank, zsetScore, type ElemVisit,
-} from './zset-type.ts';
 import { zsetPopCommands } from './zset-pop.ts';
-import { zsetSetOpCommands } from './zset-setops.ts';
-import { Skiplist } from '../store/skiplist.ts';
+import { replyScore, storeEmpty, storeZset, zsetLimitsOf, zsetSetOpCommands } from './zset-setops.ts';
 
-export { zsetElements } from './zset-type.ts';
+export { zsetElements } from '../store/zset-type.ts';
 
 // ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
 
@@ -60,12 +63,12 @@ registerDuplicator(OBJ_ZSET, (obj) => (obj as Skiplist).clone());
 let scoreScratch = new Float64Array(16);
 
 // ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
-function zaddCommand(c: Client, argv: Argv): void {
+function zaddCommand(c: CommandClient, argv: Argv): void {
   zaddGenericCommand(c, argv, 0);
 }
 
 // ZINCRBY key increment member
-function zincrbyCommand(c: Client, argv: Argv): void {
+function zincrbyCommand(c: CommandClient, argv: Argv): void {
   zaddGenericCommand(c, argv, ZADD_INCR);
 }
 
@@ -74,7 +77,7 @@ function zincrbyCommand(c: Client, argv: Argv): void {
  * loop, so `ZINCRBY k nx m` is a syntax error as in Redis), then every score is parsed, so that the
  * command either applies fully or not at all; only then is the key looked up.
  */
-function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
+function zaddGenericCommand(c: CommandClient, argv: Argv, flags: number): void {
   let ch = false;
   let i = 2;
   for (; i < argv.argc; i++) {
@@ -121,9 +124,9 @@ function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
     scores[j] = s;
   }
   const db = c.db;
-  let e = c.srv.writeKey(c, argv, 1);
+  let e = db.writeArg(argv, 1);
   if (e >= 0 && wrongType(c, db, e, OBJ_ZSET)) return;
-  const lim = zsetLimits(c);
+  const lim = zsetLimitsOf(c);
   if (e < 0) {
     if (xx) {
       if (incr) c.w.nullBulk();
@@ -133,14 +136,14 @@ function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
     // A new set is a skiplist from the start when listpacks are off or its first member is long.
     // A listpack is created with room for what this command adds (one record write, no move).
     const asSkiplist = lim.maxEntries === 0 || lim.maxValue < argv.len[i + 1];
-    let capacity = 7;
+    let capacity = ZSET_EMPTY_LISTPACK_BYTES;
     if (!asSkiplist && elements <= lim.maxEntries) {
       for (let j = 0; j < elements; j++) {
         const m = i + 2 * j + 1;
         capacity += zzlPairSize(argv.buf, argv.off[m], argv.len[m], scores[j]);
       }
     }
-    e = createZsetKey(c, argv, 1, asSkiplist, capacity);
+    e = createZsetKey(db, argv, 1, asSkiplist, capacity);
   }
   let added = 0;
   let updated = 0;
@@ -167,20 +170,36 @@ function zaddGenericCommand(c: Client, argv: Argv, flags: number): void {
     c.w.integer(ch ? added + updated : added);
   }
   zaddChanged(c, argv, added, updated, incr);
-  if (added > 0) c.srv.signalKeyReady(db, argv.buf, argv.off[1], argv.len[1]);
+  if (added > 0) db.signalReady(argv.buf, argv.off[1], argv.len[1]);
 }
 
 /** ZADD's epilogue (its cleanup label): WATCH and the event when any member was added or updated. */
-function zaddChanged(c: Client, argv: Argv, added: number, updated: number, incr: boolean): void {
-  if (added + updated > 0) c.srv.keyChanged(c, argv, 1, NOTIFY_ZSET, incr ? 'zincr' : 'zadd');
+function zaddChanged(c: CommandClient, argv: Argv, added: number, updated: number, incr: boolean): void {
+  if (added + updated > 0) c.db.changed(argv, 1, NOTIFY_ZSET, incr ? 'zincr' : 'zadd');
+}
+
+/**
+ * Adds key argv[k] (known absent, just looked up) as an empty sorted set: a listpack with
+ * `capacity` value bytes (room for what the command adds, so that its inserts write in place), or
+ * a skiplist when `skiplist`. Returns the entry.
+ */
+function createZsetKey(db: Db, argv: Argv, k: number, skiplist: boolean, capacity: number): number {
+  if (skiplist) {
+    const e = db.addArg(argv, k, 0, 0);
+    zsetInitSkiplist(db, e);
+    return e;
+  }
+  const e = db.addArg(argv, k, capacity < ZSET_EMPTY_LISTPACK_BYTES ? ZSET_EMPTY_LISTPACK_BYTES : capacity, ZSET_LISTPACK);
+  zsetInitListpack(db, e);
+  return e;
 }
 
 // ---- ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ------------------------------------------------
 
 // ZREM key member [member ...]
-function zremCommand(c: Client, argv: Argv): void {
+function zremCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -191,25 +210,24 @@ function zremCommand(c: Client, argv: Argv): void {
   for (let j = 2; j < argv.argc; j++) {
     if (zsetDel(db, e, argv.buf, argv.off[j], argv.len[j])) deleted++;
     if (zsetLength(db, e) === 0) {
-      c.srv.deleteEntry(db, e);
+      db.delete(e);
       removed = true;
       break;
     }
   }
   if (deleted > 0) {
-    const srv = c.srv;
-    srv.notifyKeyspaceEvent(NOTIFY_ZSET, 'zrem', db, argv.buf, argv.off[1], argv.len[1]);
-    if (removed) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
-    srv.signalModifiedKey(db, argv.buf, argv.off[1], argv.len[1]);
-    srv.dirty += deleted;
+    db.notifyArg(NOTIFY_ZSET, 'zrem', argv, 1);
+    if (removed) db.notifyArg(NOTIFY_GENERIC, 'del', argv, 1);
+    db.signalModified(argv.buf, argv.off[1], argv.len[1]);
+    c.srv.dirty += deleted;
   }
   c.w.integer(deleted);
 }
 
 // ZCARD key
-function zcardCommand(c: Client, argv: Argv): void {
+function zcardCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -219,9 +237,9 @@ function zcardCommand(c: Client, argv: Argv): void {
 }
 
 // ZSCORE key member
-function zscoreCommand(c: Client, argv: Argv): void {
+function zscoreCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
@@ -233,9 +251,9 @@ function zscoreCommand(c: Client, argv: Argv): void {
 }
 
 // ZMSCORE key member [member ...]
-function zmscoreCommand(c: Client, argv: Argv): void {
+function zmscoreCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e >= 0 && wrongType(c, db, e, OBJ_ZSET)) return;
   c.w.arrayHeader(argv.argc - 2);
   for (let j = 2; j < argv.argc; j++) {
@@ -246,18 +264,18 @@ function zmscoreCommand(c: Client, argv: Argv): void {
 }
 
 // ZRANK key member
-function zrankCommand(c: Client, argv: Argv): void {
+function zrankCommand(c: CommandClient, argv: Argv): void {
   zrankGenericCommand(c, argv, false);
 }
 
 // ZREVRANK key member
-function zrevrankCommand(c: Client, argv: Argv): void {
+function zrevrankCommand(c: CommandClient, argv: Argv): void {
   zrankGenericCommand(c, argv, true);
 }
 
-function zrankGenericCommand(c: Client, argv: Argv, reverse: boolean): void {
+function zrankGenericCommand(c: CommandClient, argv: Argv, reverse: boolean): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
@@ -272,18 +290,49 @@ function zrankGenericCommand(c: Client, argv: Argv, reverse: boolean): void {
 
 const scoreRange: ScoreRange = { min: 0, max: 0, minex: false, maxex: false };
 
+/**
+ * Parses one ZRANGEBYSCORE bound (zslParseRange): '(' makes it exclusive, the rest goes through
+ * strtod (so "inf", "-inf", "+inf", " 1" and "" are accepted). False when invalid.
+ */
+function parseScoreBound(argv: Argv, i: number, isMax: boolean, r: ScoreRange): boolean {
+  const b = argv.buf;
+  let o = argv.off[i];
+  let n = argv.len[i];
+  let ex = false;
+  if (n > 0 && b[o] === 0x28 /* ( */) {
+    ex = true;
+    o++;
+    n--;
+  }
+  const v = parseDoubleStrtod(b, o, n);
+  if (v !== v) return false;
+  if (isMax) {
+    r.max = v;
+    r.maxex = ex;
+  } else {
+    r.min = v;
+    r.minex = ex;
+  }
+  return true;
+}
+
+/** Parses a score range from arguments min and max into `r`; false when either is invalid. */
+function parseScoreRange(argv: Argv, minIdx: number, maxIdx: number, r: ScoreRange): boolean {
+  return parseScoreBound(argv, minIdx, false, r) && parseScoreBound(argv, maxIdx, true, r);
+}
+
 function lexRangeArgs(argv: Argv, minIdx: number, maxIdx: number): LexRange | null {
   return parseLexRange(argv.view(minIdx), argv.view(maxIdx));
 }
 
 // ZCOUNT key min max
-function zcountCommand(c: Client, argv: Argv): void {
+function zcountCommand(c: CommandClient, argv: Argv): void {
   if (!parseScoreRange(argv, 2, 3, scoreRange)) {
     c.w.error(RANGE_NOT_FLOAT);
     return;
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -293,14 +342,14 @@ function zcountCommand(c: Client, argv: Argv): void {
 }
 
 // ZLEXCOUNT key min max
-function zlexcountCommand(c: Client, argv: Argv): void {
+function zlexcountCommand(c: CommandClient, argv: Argv): void {
   const range = lexRangeArgs(argv, 2, 3);
   if (range === null) {
     c.w.error(RANGE_NOT_LEX);
     return;
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -321,12 +370,12 @@ const DIR_FORWARD = 1;
 const DIR_REVERSE = 2;
 
 /* Reply emission state for the range visitor (no closure per command). */
-let emitClient: Client | null = null;
+let emitClient: CommandClient | null = null;
 let emitScores = false;
 let emitPairs = false;
 
 const emitToClient: ElemVisit = (b, o, n, s) => {
-  const c = emitClient as Client;
+  const c = emitClient as CommandClient;
   if (emitPairs) c.w.arrayHeader(2);
   c.w.bulk(b, o, n);
   if (emitScores) replyScore(c, s);
@@ -339,7 +388,7 @@ const emitToCollector: ElemVisit = (b, o, n, s) => {
 };
 
 /** Starts a reply of n elements (pairs with WITHSCORES: flat in RESP2, nested in RESP3). */
-function beginRangeReply(c: Client, n: number, withscores: boolean): void {
+function beginRangeReply(c: CommandClient, n: number, withscores: boolean): void {
   c.w.arrayHeader(withscores && c.resp === 2 ? n * 2 : n);
   emitClient = c;
   emitScores = withscores;
@@ -352,7 +401,7 @@ function beginRangeReply(c: Client, n: number, withscores: boolean): void {
  * The older commands pass a fixed range type and direction, which turns the BYSCORE/BYLEX/REV
  * keywords into syntax errors for them, as in Redis.
  */
-function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: number, by: number, dir: number): void {
+function zrangeGenericCommand(c: CommandClient, argv: Argv, srcIdx: number, dstIdx: number, by: number, dir: number): void {
   const store = dstIdx >= 0;
   let minIdx = srcIdx + 1;
   let maxIdx = srcIdx + 2;
@@ -414,7 +463,7 @@ function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: num
     }
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, srcIdx);
+  const e = db.readArg(argv, srcIdx);
   if (e < 0) {
     if (store) {
       storeEmpty(c, argv, dstIdx);
@@ -445,63 +494,76 @@ function zrangeGenericCommand(c: Client, argv: Argv, srcIdx: number, dstIdx: num
     zsetRangeByLex(db, e, r, reverse, offset, limit, visit);
   }
   emitClient = null;
-  if (store) storeCollected(c, argv, dstIdx, collector, reverse, by === BY_RANK, zsetLimits(c));
+  if (store) storeCollected(c, argv, dstIdx, collector, reverse, by === BY_RANK);
+}
+
+/**
+ * ZRANGESTORE's end: stores the collected elements as key argv[k] (deleting it when there are
+ * none) and replies the member count (event "zrangestore"); `descending` when they were collected
+ * from the highest down, `sizeKnown` when the count was known before collecting (a rank range).
+ */
+function storeCollected(c: CommandClient, argv: Argv, k: number, col: ZsetCollector, descending: boolean, sizeKnown: boolean): void {
+  if (col.count === 0) {
+    storeEmpty(c, argv, k);
+    return;
+  }
+  storeZset(c, argv, k, zsetFromCollected(col, descending, sizeKnown, zsetLimitsOf(c), c.db.arena), col.count, 'zrangestore');
 }
 
 // ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
-function zrangeCommand(c: Client, argv: Argv): void {
+function zrangeCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_AUTO, DIR_AUTO);
 }
 
 // ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
-function zrangestoreCommand(c: Client, argv: Argv): void {
+function zrangestoreCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 2, 1, BY_AUTO, DIR_AUTO);
 }
 
 // ZREVRANGE key start stop [WITHSCORES]
-function zrevrangeCommand(c: Client, argv: Argv): void {
+function zrevrangeCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_RANK, DIR_REVERSE);
 }
 
 // ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
-function zrangebyscoreCommand(c: Client, argv: Argv): void {
+function zrangebyscoreCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_SCORE, DIR_FORWARD);
 }
 
 // ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
-function zrevrangebyscoreCommand(c: Client, argv: Argv): void {
+function zrevrangebyscoreCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_SCORE, DIR_REVERSE);
 }
 
 // ZRANGEBYLEX key min max [LIMIT offset count]
-function zrangebylexCommand(c: Client, argv: Argv): void {
+function zrangebylexCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_LEX, DIR_FORWARD);
 }
 
 // ZREVRANGEBYLEX key max min [LIMIT offset count]
-function zrevrangebylexCommand(c: Client, argv: Argv): void {
+function zrevrangebylexCommand(c: CommandClient, argv: Argv): void {
   zrangeGenericCommand(c, argv, 1, -1, BY_LEX, DIR_REVERSE);
 }
 
 // ---- ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX -------------------------------------------
 
 // ZREMRANGEBYRANK key start stop
-function zremrangebyrankCommand(c: Client, argv: Argv): void {
+function zremrangebyrankCommand(c: CommandClient, argv: Argv): void {
   zremrangeGenericCommand(c, argv, BY_RANK);
 }
 
 // ZREMRANGEBYSCORE key min max
-function zremrangebyscoreCommand(c: Client, argv: Argv): void {
+function zremrangebyscoreCommand(c: CommandClient, argv: Argv): void {
   zremrangeGenericCommand(c, argv, BY_SCORE);
 }
 
 // ZREMRANGEBYLEX key min max
-function zremrangebylexCommand(c: Client, argv: Argv): void {
+function zremrangebylexCommand(c: CommandClient, argv: Argv): void {
   zremrangeGenericCommand(c, argv, BY_LEX);
 }
 
 /** zremrangeGenericCommand: parse the range, then delete it; an emptied key goes away. */
-function zremrangeGenericCommand(c: Client, argv: Argv, by: number): void {
+function zremrangeGenericCommand(c: CommandClient, argv: Argv, by: number): void {
   let start = 0;
   let end = 0;
   let lex: LexRange | null = null;
@@ -523,7 +585,7 @@ function zremrangeGenericCommand(c: Client, argv: Argv, by: number): void {
     }
   }
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -537,31 +599,20 @@ function zremrangeGenericCommand(c: Client, argv: Argv, by: number): void {
     start = rankRange.start;
     end = rankRange.end;
   }
-  const deleted = deleteRange(db, e, by, start, end, lex);
+  const deleted =
+    by === BY_RANK
+      ? zsetDeleteRangeByRank(db, e, start, end)
+      : by === BY_SCORE
+        ? zsetDeleteRangeByScore(db, e, scoreRange)
+        : zsetDeleteRangeByLex(db, e, lex as LexRange);
   const removed = zsetLength(db, e) === 0;
-  if (removed) c.srv.deleteEntry(db, e);
+  if (removed) db.delete(e);
   if (deleted > 0) {
-    c.srv.keyChanged(c, argv, 1, NOTIFY_ZSET, by === BY_RANK ? 'zremrangebyrank' : by === BY_SCORE ? 'zremrangebyscore' : 'zremrangebylex');
-    if (removed) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
+    db.changed(argv, 1, NOTIFY_ZSET, by === BY_RANK ? 'zremrangebyrank' : by === BY_SCORE ? 'zremrangebyscore' : 'zremrangebylex');
+    if (removed) db.notifyArg(NOTIFY_GENERIC, 'del', argv, 1);
     c.srv.dirty += deleted;
   }
   c.w.integer(deleted);
-}
-
-function deleteRange(db: Keyspace, e: number, by: number, start: number, end: number, lex: LexRange | null): number {
-  if (isListpack(db, e)) {
-    const view = db.valView(e);
-    let lp: Uint8Array;
-    if (by === BY_RANK) lp = zzlDeleteRangeByRank(view, start, end);
-    else if (by === BY_SCORE) lp = zzlDeleteRangeByScore(view, scoreRange);
-    else lp = zzlDeleteRangeByLex(view, lex as LexRange);
-    commitListpack(db, e, view, lp);
-    return zzlDeleted;
-  }
-  const sl = skiplistOf(db, e);
-  if (by === BY_RANK) return sl.deleteRangeByRank(start, end);
-  if (by === BY_SCORE) return sl.deleteRangeByScore(scoreRange);
-  return sl.deleteRangeByLex(lex as LexRange);
 }
 
 export const zsetCommands: CommandDef[] = [
