@@ -11,6 +11,10 @@
  * park the client with blockForKeys; the server runs the same handler again when one of the keys
  * receives members, and replies a null array on timeout.
  *
+ * Propagation (what Redis 7.0.15 writes to its AOF, measured): ZPOPMIN/ZPOPMAX as received;
+ * ZMPOP and BZMPOP as ZPOPMIN/ZPOPMAX key <members popped>; BZPOPMIN/BZPOPMAX as ZPOPMIN/ZPOPMAX
+ * key. A blocked pop served later is written the same way, after the command that served it.
+ *
  * ZRANDMEMBER follows 7.0's four cases: a negative count (or 1) samples with repetition; a count
  * at least the size returns the whole set (from the highest down, the order Redis's iterator
  * gives); a count above a third of the size draws the members to keep without repetition from the
@@ -49,7 +53,9 @@ const HALF_LONG_MAX = 4611686018427387903n;
  * holds a sorted set. `count` -1 is a plain single pop. Reply shapes: flat pairs (ZPOPMIN in RESP2
  * or without COUNT), nested pairs (`nested`), with the key in front (`emitKey`: BZPOP* flat,
  * Z/BZMPOP nested under [key, pairs]). Nothing to pop: an empty array, or a null array with
- * `nilWhenEmpty` (ZMPOP).
+ * `nilWhenEmpty` (ZMPOP). `emitKey` is also what tells the commands Redis propagates as a
+ * ZPOPMIN/ZPOPMAX apart: with the number popped (ZMPOP, BZMPOP), or without a count when `count`
+ * is -1 (BZPOPMIN, BZPOPMAX).
  */
 function genericZpop(
   c: CommandClient, argv: Argv, first: number, n: number, max: boolean, emitKey: boolean, count: number, nested: boolean, nilWhenEmpty: boolean,
@@ -74,7 +80,8 @@ function genericZpop(
     w.arrayHeader(0);
     return;
   }
-  if (count === -1) count = 1;
+  const plain = count === -1;
+  if (plain) count = 1;
   const len = zsetLength(db, e);
   const take = count > len ? len : count;
   if (!nested && !emitKey) w.arrayHeader(take * 2);
@@ -93,7 +100,12 @@ function genericZpop(
     replyScore(c, s);
   });
   // Redis pops one at a time: one change per member, the event once, "del" if the set is gone.
-  c.srv.dirty += take;
+  const srv = c.srv;
+  srv.dirty += take;
+  if (emitKey && srv.propagating) {
+    const name = max ? 'ZPOPMAX' : 'ZPOPMIN';
+    srv.rewriteCommand(plain ? [name, argv.view(k)] : [name, argv.view(k), String(take)]);
+  }
   db.notifyArg(NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', argv, k);
   if (take === len) {
     db.delete(e);

@@ -8,6 +8,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { startInProcess, type InProcess } from '../helpers/in-process.ts';
 import { rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
 let srv: ServerHandle;
@@ -464,5 +466,69 @@ describe('blocking pops', () => {
       a.disconnect();
       raw.close();
     }
+  });
+});
+
+/*
+ * What a blocked pop served later propagates, measured on redis-server 7.0.15 with two
+ * redis-cli's (the AOF cases in test/golden/aof-cases/zsets.txt run on one connection): the
+ * command that served it first, then BZPOPMIN/BZPOPMAX as ZPOPMIN/ZPOPMAX key, BZMPOP as
+ * ZPOPMIN/ZPOPMAX key <members popped>, each a unit of its own (no MULTI/EXEC).
+ */
+describe('propagation of blocked pops served later', () => {
+  let ip: InProcess;
+  let stream: string[][] = [];
+  const consume = (ops: PropagatedOp[]): void => {
+    for (const op of ops) stream.push(op.argv.map((a) => Buffer.from(a).toString('latin1')));
+  };
+
+  beforeAll(async () => {
+    ip = await startInProcess();
+    ip.server.propagation.addConsumer(consume);
+  });
+
+  afterAll(() => ip?.stop());
+
+  /** Blocks `blocked` on a fresh connection, serves it with `serve`, returns what propagated. */
+  async function servedLater(blocked: string[], serve: string[]): Promise<string[][]> {
+    const a = await rawClient(ip.port);
+    const b = await rawClient(ip.port);
+    try {
+      await a.send(['FLUSHALL']);
+      stream = [];
+      const pending = a.send(blocked);
+      for (let i = 0; i < 400 && ip.server.blocked.count === 0; i++) await sleep(5);
+      expect(ip.server.blocked.count).toBe(1);
+      await b.send(serve);
+      await pending;
+      return stream;
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  test('BZPOPMIN and BZPOPMAX become ZPOPMIN and ZPOPMAX without a count', async () => {
+    expect(await servedLater(['BZPOPMIN', 'z', '0'], ['ZADD', 'z', '1', 'a', '2', 'b'])).toEqual([
+      ['ZADD', 'z', '1', 'a', '2', 'b'],
+      ['ZPOPMIN', 'z'],
+    ]);
+    expect(await servedLater(['BZPOPMAX', 'y', 'z', '0'], ['ZADD', 'z', '1', 'a', '2', 'b'])).toEqual([
+      ['ZADD', 'z', '1', 'a', '2', 'b'],
+      ['ZPOPMAX', 'z'],
+    ]);
+  });
+
+  test('BZMPOP becomes ZPOPMIN or ZPOPMAX with the number popped', async () => {
+    expect(await servedLater(['BZMPOP', '0', '2', 'y', 'z', 'MAX', 'COUNT', '5'], ['ZADD', 'z', '1', 'a', '2', 'b'])).toEqual([
+      ['ZADD', 'z', '1', 'a', '2', 'b'],
+      ['ZPOPMAX', 'z', '2'],
+    ]);
+    expect(await servedLater(['BZMPOP', '0', '1', 'z', 'MIN'], ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'])).toEqual([
+      ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+      ['ZPOPMIN', 'z', '1'],
+    ]);
+    // Not served (the store emptied nothing into z) and timed out: nothing at all.
+    expect(await servedLater(['BZMPOP', '0.1', '1', 'z', 'MIN', 'COUNT', '2'], ['ZUNIONSTORE', 'z', '1', 'nosuch'])).toEqual([]);
   });
 });
