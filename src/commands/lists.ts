@@ -4,15 +4,10 @@
  * and list-compress-depth in force when it was created (CONFIG SET changes only lists created
  * afterwards, as in Redis).
  *
- * Where it lives: a list that fits in one node, created under the default fill and depth (-2, 0),
- * is that node's listpack AS BYTES IN THE KEY'S RECORD (meta encoding ENC_LISTPACK, as small
- * hashes; OBJECT ENCODING still says quicklist). Every other list is a Quicklist object in the
- * key's slot (ENC_QUICKLIST). Commands reach both through listOf(), which wraps a byte-stored list
- * in a reused one-node Quicklist around the record view, and every write ends with finish() /
- * commit(): still one node -> bytes in the record (rewritten only when the listpack moved out of
- * the record; the record keeps spare room), more nodes -> a Quicklist object from then on. A list
- * never goes back from object to bytes (only a new key starts as bytes). Lists under other
- * fill/depth settings start as objects, since the record has nowhere to remember those settings.
+ * Where it lives: src/store/list-type.ts holds the type code. A small list under the default fill
+ * and depth is its one node's listpack as bytes in the key's record, any other list a Quicklist
+ * object; listOf() opens both as a Quicklist, and every write here ends with finish() (which
+ * deletes an emptied key) or listCommit().
  *
  * Replies are written straight from the node listpacks: an iterator exposes each element as an
  * integer or as (offset, length) inside its node, and the reply writer copies those bytes, so
@@ -36,12 +31,15 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import { NOT_INTEGER, NO_SUCH_KEY, SYNTAX, wrongArity } from '../protocol/errors.ts';
-import { ENC_LISTPACK, ENC_QUICKLIST, OBJ_LIST, listpackRecordLength, type Keyspace } from '../store/keyspace.ts';
-import { lpNew } from '../store/listpack.ts';
-import { QlMatch, Quicklist, QuicklistIter } from '../store/quicklist.ts';
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../store/events.ts';
+import { OBJ_LIST } from '../store/keyspace.ts';
+import {
+  held, listCommit, listDup, listInit, listIsPacked, listMove, listOf, listPushAll, listRecordLength, listTypeEnc,
+  releaseHeld, type ListReader,
+} from '../store/list-type.ts';
+import { QlMatch, type Quicklist, QuicklistIter } from '../store/quicklist.ts';
 import { formatInt64 } from '../util/numbers.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/config-table.ts';
+import type { CommandClient } from './context.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { clampRank, rankRange, wrongType } from './util.ts';
@@ -64,68 +62,20 @@ const LONG_MIN = -9223372036854775808;
 const iter = new QuicklistIter();
 const match = new QlMatch();
 const digits = new Uint8Array(24);
-/** Holds an element while it moves from one list to another (LMOVE). */
-const MOVE_BUF_MAX = 1 << 16;
-let moveBuf = new Uint8Array(256);
-let moveSrc = moveBuf;
-let moveLen = 0;
 const lposMatches: number[] = [];
 
-// ---- list type helpers -------------------------------------------------------------------------
-
-/** Fill and depth of byte-stored lists (the configs' defaults). */
-const PACKED_FILL = -2;
-const PACKED_COMPRESS = 0;
-const LIST_QL = OBJ_LIST | (ENC_QUICKLIST << 4);
-const LIST_LP = OBJ_LIST | (ENC_LISTPACK << 4);
-const EMPTY_LP = lpNew();
-
-/**
- * The one-node Quicklists byte-stored lists are opened in (two: LMOVE has a source and a
- * destination open at once). Valid until the next listOf with the same wrapper.
- */
-const wrapA = new Quicklist(PACKED_FILL, PACKED_COMPRESS);
-const wrapB = new Quicklist(PACKED_FILL, PACKED_COMPRESS);
-
-/**
- * The list at entry e: its Quicklist object, or for a byte-stored list the wrapper `w` made a
- * one-node list around the record's bytes (edits go to the record in place while they fit; a
- * write must end with commit() or finish()).
- */
-function listOf(db: Keyspace, e: number, w: Quicklist = wrapA): Quicklist {
-  if (db.holdsObject(e)) return db.getObject(e) as Quicklist;
-  w.wrapListpack(db.valView(e));
-  return w;
-}
-
-/**
- * Stores the result of a write to list ql (from listOf(db, e)) that still has elements: a lone
- * node stays bytes in the record (copied back only if its listpack left the record), more nodes
- * become a Quicklist object. Object lists need nothing. The wrapper is empty afterwards when it
- * became an object: read what the reply needs first.
- */
-function commit(db: Keyspace, e: number, ql: Quicklist): void {
-  if (ql !== wrapA && ql !== wrapB) return;
-  const lp = ql.singleListpack();
-  const arena = db.arena.u8.buffer;
-  if (lp !== null) {
-    if (lp.buffer !== arena) db.storeListpack(e, lp);
-    return;
-  }
-  db.setObject(e, ql.detachNodes(arena));
-  db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
-}
+// ---- helpers ----------------------------------------------------------------------------------
 
 /**
  * Ends a write to list ql at entry e: deletes the key when the list is empty (and returns true),
- * else commit().
+ * else listCommit().
  */
-function finish(c: Client, e: number, ql: Quicklist): boolean {
+function finish(c: CommandClient, e: number, ql: Quicklist): boolean {
   if (ql.count === 0) {
-    c.srv.deleteEntry(c.db, e);
+    c.db.delete(e);
     return true;
   }
-  commit(c.db, e, ql);
+  listCommit(c.db, e, ql);
   return false;
 }
 
@@ -135,61 +85,41 @@ function finish(c: Client, e: number, ql: Quicklist): boolean {
  * being served (`served`) reports only the events: 7.0's serveClientBlockedOnList neither touches
  * the key again (the push that woke it did) nor counts the pop as a change.
  */
-function popped(c: Client, argv: Argv, k: number, atHead: boolean, count: number, deleted: boolean, served: boolean): void {
-  const srv = c.srv;
-  const b = argv.buf;
-  const o = argv.off[k];
-  const n = argv.len[k];
-  srv.notifyKeyspaceEvent(NOTIFY_LIST, atHead ? 'lpop' : 'rpop', c.db, b, o, n);
-  if (deleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', c.db, b, o, n);
+function popped(c: CommandClient, argv: Argv, k: number, atHead: boolean, count: number, deleted: boolean, served: boolean): void {
+  const db = c.db;
+  db.notifyArg(NOTIFY_LIST, atHead ? 'lpop' : 'rpop', argv, k);
+  if (deleted) db.notifyArg(NOTIFY_GENERIC, 'del', argv, k);
   if (served) return;
-  srv.signalModifiedKey(c.db, b, o, n);
-  srv.dirty += count;
+  db.signalModified(argv.buf, argv.off[k], argv.len[k]);
+  c.srv.dirty += count;
 }
 
 /**
- * Creates key argv[k] holding a new empty list (the lookup made just before must have been for
- * argv[k] and found nothing) and returns its entry; open it with listOf, and commit once it has
- * elements. Fill and depth come from the configs in force now: the defaults give a byte-stored
- * list (an empty listpack in the record), anything else a Quicklist object.
+ * Gives key argv[k] a new empty list and returns its entry: `prev` is the entry a lookup of
+ * argv[k] just found (replaced as Redis's setKey does: no "new" event, TTL dropped), or -1 for a
+ * new key. Open it with listOf, and listCommit once it has elements. Fill and depth come from the
+ * configs in force now: the defaults give a byte-stored list, anything else a Quicklist object.
  */
-function createList(c: Client, argv: Argv, k: number, overwrite = false): number {
+function createList(c: CommandClient, argv: Argv, k: number, prev = -1): number {
   const db = c.db;
   const cfg = c.srv.config;
   const fill = cfg.num('list-max-listpack-size');
   const compress = cfg.num('list-compress-depth');
-  if (fill === PACKED_FILL && compress === PACKED_COMPRESS) {
-    const n = EMPTY_LP.length;
-    const e = addListKey(c, argv, k, listpackRecordLength(argv.len[k], n), LIST_LP, overwrite);
-    db.arena.u8.set(EMPTY_LP, db.valOff(e));
-    return e;
-  }
-  const ql = new Quicklist(fill, compress);
-  const e = addListKey(c, argv, k, 0, 0, overwrite);
-  db.setObject(e, ql);
-  db.meta[e] = (db.meta[e] & ~0xff) | LIST_QL;
+  const packed = listIsPacked(fill, compress);
+  const e = db.setKeyArg(prev, argv, k, listRecordLength(argv.len[k], packed), listTypeEnc(packed), false);
+  listInit(db, e, fill, compress);
   return e;
 }
 
-/**
- * Adds key argv[k] (Server.addKey): a key that did not exist is announced as "new"; `overwrite`
- * re-creates the entry of a key just deleted to be replaced (Redis's dbOverwrite), which is not.
- */
-function addListKey(c: Client, argv: Argv, k: number, vlen: number, meta: number, overwrite: boolean): number {
-  const srv = c.srv;
-  if (!overwrite) return srv.addKey(c.db, argv, k, vlen, meta);
-  return c.db.add(argv.buf, argv.off[k], argv.len[k], srv.lastHash, vlen, meta | (srv.lruClock << 8));
-}
-
-function signalReady(c: Client, argv: Argv, k: number): void {
-  c.srv.signalKeyReady(c.db, argv.buf, argv.off[k], argv.len[k]);
+function signalReady(c: CommandClient, argv: Argv, k: number): void {
+  c.db.signalReady(argv.buf, argv.off[k], argv.len[k]);
 }
 
 /**
  * Writes the element the iterator holds as a bulk string (integers as decimal text), straight
  * from the node's listpack bytes (LRANGE's inner loop: no copy, no allocation).
  */
-function replyElement(c: Client, it: QuicklistIter): void {
+function replyElement(c: CommandClient, it: QuicklistIter): void {
   const e = it.e;
   let src: Uint8Array;
   let o: number;
@@ -207,32 +137,10 @@ function replyElement(c: Client, it: QuicklistIter): void {
 }
 
 /**
- * Copies the element the iterator holds to moveSrc[0, moveLen) (integers as decimal text). Up to
- * 64 KiB it goes to a buffer kept for reuse; a bigger element gets a copy of its own.
- */
-function holdElement(it: QuicklistIter): void {
-  const e = it.e;
-  if (e.isInt) {
-    moveSrc = moveBuf;
-    moveLen = formatInt64(e.int, moveBuf, 0);
-    return;
-  }
-  const n = e.strLen;
-  if (n > MOVE_BUF_MAX) {
-    moveSrc = it.lp.slice(e.strOff, e.strOff + n);
-  } else {
-    if (moveBuf.length < n) moveBuf = new Uint8Array(Math.min(MOVE_BUF_MAX, Math.max(n, moveBuf.length * 2)));
-    moveBuf.set(it.lp.subarray(e.strOff, e.strOff + n), 0);
-    moveSrc = moveBuf;
-  }
-  moveLen = n;
-}
-
-/**
  * addListRangeReply: elements start..end (negative from the tail, clamped) as an array, or in
  * reverse order (end down to start) when `reverse`.
  */
-function replyRange(c: Client, ql: Quicklist, start: number, end: number, reverse: boolean): void {
+function replyRange(c: CommandClient, ql: Quicklist, start: number, end: number, reverse: boolean): void {
   if (!clampRank(start, end, ql.count)) {
     c.w.arrayHeader(0);
     return;
@@ -253,7 +161,7 @@ function replyRange(c: Client, ql: Quicklist, start: number, end: number, revers
  * Pops up to `count` elements from one end of the list ql at key argv[k] and replies
  * [key, [elements]] (listPopRangeAndReplyWithKey), deleting the key when it empties.
  */
-function popRangeWithKey(c: Client, argv: Argv, k: number, e: number, ql: Quicklist, atHead: boolean, count: number): void {
+function popRangeWithKey(c: CommandClient, argv: Argv, k: number, e: number, ql: Quicklist, atHead: boolean, count: number): void {
   const llen = ql.count;
   const n = count > llen ? llen : count;
   c.w.arrayHeader(2);
@@ -269,7 +177,7 @@ function popRangeWithKey(c: Client, argv: Argv, k: number, e: number, ql: Quickl
 }
 
 /** LEFT / RIGHT (getListPositionFromObjectOrReply): 1 head, 0 tail, -1 after a syntax error. */
-function listPosition(c: Client, argv: Argv, i: number): number {
+function listPosition(c: CommandClient, argv: Argv, i: number): number {
   if (argv.is(i, 'left')) return 1;
   if (argv.is(i, 'right')) return 0;
   c.w.error(SYNTAX);
@@ -280,7 +188,7 @@ function listPosition(c: Client, argv: Argv, i: number): number {
  * A long argument in [min, max] (getRangeLongFromObjectOrReply with a message): NaN after
  * replying `err` (which is also the reply for a non-integer).
  */
-function argRange(c: Client, argv: Argv, i: number, min: number, max: number, err: string): number {
+function argRange(c: CommandClient, argv: Argv, i: number, min: number, max: number, err: string): number {
   const v = argv.int(i);
   if (Number.isNaN(v) || v < min || v > max) {
     c.w.error(err);
@@ -290,7 +198,7 @@ function argRange(c: Client, argv: Argv, i: number, min: number, max: number, er
 }
 
 /** A long argument (getLongFromObjectOrReply): NaN after replying NOT_INTEGER. */
-function argLongOrReply(c: Client, argv: Argv, i: number): number {
+function argLongOrReply(c: CommandClient, argv: Argv, i: number): number {
   const v = argv.int(i);
   if (Number.isNaN(v)) c.w.error(NOT_INTEGER);
   return v;
@@ -299,9 +207,9 @@ function argLongOrReply(c: Client, argv: Argv, i: number): number {
 // ---- push --------------------------------------------------------------------------------------
 
 /** LPUSH/RPUSH/LPUSHX/RPUSHX (pushGenericCommand); `xx`: only when the key exists. */
-function pushGeneric(c: Client, argv: Argv, atHead: boolean, xx: boolean): void {
+function pushGeneric(c: CommandClient, argv: Argv, atHead: boolean, xx: boolean): void {
   const db = c.db;
-  let e = c.srv.writeKey(c, argv, 1);
+  let e = db.writeArg(argv, 1);
   if (e >= 0) {
     if (wrongType(c, db, e, OBJ_LIST)) return;
   } else {
@@ -316,34 +224,34 @@ function pushGeneric(c: Client, argv: Argv, atHead: boolean, xx: boolean): void 
   if (atHead) for (let j = 2; j < argv.argc; j++) ql.pushHead(buf, argv.off[j], argv.len[j]);
   else for (let j = 2; j < argv.argc; j++) ql.pushTail(buf, argv.off[j], argv.len[j]);
   c.w.integer(ql.count);
-  commit(db, e, ql);
+  listCommit(db, e, ql);
   signalReady(c, argv, 1);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, atHead ? 'lpush' : 'rpush');
+  db.changed(argv, 1, NOTIFY_LIST, atHead ? 'lpush' : 'rpush');
   c.srv.dirty += argv.argc - 2;
 }
 
 // LPUSH key element [element ...]
-function lpushCommand(c: Client, argv: Argv): void {
+function lpushCommand(c: CommandClient, argv: Argv): void {
   pushGeneric(c, argv, true, false);
 }
 
 // RPUSH key element [element ...]
-function rpushCommand(c: Client, argv: Argv): void {
+function rpushCommand(c: CommandClient, argv: Argv): void {
   pushGeneric(c, argv, false, false);
 }
 
 // LPUSHX key element [element ...]
-function lpushxCommand(c: Client, argv: Argv): void {
+function lpushxCommand(c: CommandClient, argv: Argv): void {
   pushGeneric(c, argv, true, true);
 }
 
 // RPUSHX key element [element ...]
-function rpushxCommand(c: Client, argv: Argv): void {
+function rpushxCommand(c: CommandClient, argv: Argv): void {
   pushGeneric(c, argv, false, true);
 }
 
 // LINSERT key BEFORE|AFTER pivot element
-function linsertCommand(c: Client, argv: Argv): void {
+function linsertCommand(c: CommandClient, argv: Argv): void {
   let after: boolean;
   if (argv.is(2, 'after')) after = true;
   else if (argv.is(2, 'before')) after = false;
@@ -352,7 +260,7 @@ function linsertCommand(c: Client, argv: Argv): void {
     return;
   }
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -375,18 +283,18 @@ function linsertCommand(c: Client, argv: Argv): void {
     return;
   }
   c.w.integer(ql.count);
-  commit(db, e, ql);
+  listCommit(db, e, ql);
   signalReady(c, argv, 1);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'linsert');
+  db.changed(argv, 1, NOTIFY_LIST, 'linsert');
   c.srv.dirty++;
 }
 
 // ---- read --------------------------------------------------------------------------------------
 
 // LLEN key
-function llenCommand(c: Client, argv: Argv): void {
+function llenCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -396,9 +304,9 @@ function llenCommand(c: Client, argv: Argv): void {
 }
 
 // LINDEX key index
-function lindexCommand(c: Client, argv: Argv): void {
+function lindexCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
@@ -416,13 +324,13 @@ function lindexCommand(c: Client, argv: Argv): void {
 }
 
 // LRANGE key start stop
-function lrangeCommand(c: Client, argv: Argv): void {
+function lrangeCommand(c: CommandClient, argv: Argv): void {
   const start = argLongOrReply(c, argv, 2);
   if (Number.isNaN(start)) return;
   const end = argLongOrReply(c, argv, 3);
   if (Number.isNaN(end)) return;
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     c.w.arrayHeader(0);
     return;
@@ -438,7 +346,7 @@ function lrangeCommand(c: Client, argv: Argv): void {
  * are collected before the array header is written (Redis defers the length instead).
  */
 // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
-function lposCommand(c: Client, argv: Argv): void {
+function lposCommand(c: CommandClient, argv: Argv): void {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
@@ -474,7 +382,7 @@ function lposCommand(c: Client, argv: Argv): void {
     forward = false;
   }
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   if (e < 0) {
     if (count !== -1) c.w.arrayHeader(0);
     else c.w.nullBulk();
@@ -519,9 +427,9 @@ function lposCommand(c: Client, argv: Argv): void {
 // ---- modify ------------------------------------------------------------------------------------
 
 // LSET key index element
-function lsetCommand(c: Client, argv: Argv): void {
+function lsetCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.error(NO_SUCH_KEY);
     return;
@@ -531,9 +439,9 @@ function lsetCommand(c: Client, argv: Argv): void {
   if (Number.isNaN(index)) return;
   const ql = listOf(db, e);
   if (ql.replaceAtIndex(index, argv.buf, argv.off[3], argv.len[3], iter)) {
-    commit(db, e, ql);
+    listCommit(db, e, ql);
     c.w.ok();
-    c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'lset');
+    db.changed(argv, 1, NOTIFY_LIST, 'lset');
     c.srv.dirty++;
   } else {
     c.w.error(INDEX_OUT_OF_RANGE);
@@ -541,7 +449,7 @@ function lsetCommand(c: Client, argv: Argv): void {
 }
 
 /** LPOP/RPOP (popGenericCommand): one element as a bulk string, or with a count an array. */
-function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
+function popGeneric(c: CommandClient, argv: Argv, atHead: boolean): void {
   const hasCount = argv.argc === 3;
   let count = 0;
   if (argv.argc > 3) {
@@ -553,7 +461,7 @@ function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
     if (Number.isNaN(count)) return;
   }
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     if (hasCount) c.w.nullArray();
     else c.w.nullBulk();
@@ -585,23 +493,23 @@ function popGeneric(c: Client, argv: Argv, atHead: boolean): void {
 }
 
 // LPOP key [count]
-function lpopCommand(c: Client, argv: Argv): void {
+function lpopCommand(c: CommandClient, argv: Argv): void {
   popGeneric(c, argv, true);
 }
 
 // RPOP key [count]
-function rpopCommand(c: Client, argv: Argv): void {
+function rpopCommand(c: CommandClient, argv: Argv): void {
   popGeneric(c, argv, false);
 }
 
 // LTRIM key start stop
-function ltrimCommand(c: Client, argv: Argv): void {
+function ltrimCommand(c: CommandClient, argv: Argv): void {
   const start0 = argLongOrReply(c, argv, 2);
   if (Number.isNaN(start0)) return;
   const end0 = argLongOrReply(c, argv, 3);
   if (Number.isNaN(end0)) return;
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.ok();
     return;
@@ -619,23 +527,19 @@ function ltrimCommand(c: Client, argv: Argv): void {
   ql.delRange(-rtrim, rtrim);
   const deleted = finish(c, e, ql);
   // Reported even when nothing was trimmed, as Redis does.
-  const srv = c.srv;
-  const b = argv.buf;
-  const o = argv.off[1];
-  const n = argv.len[1];
-  srv.notifyKeyspaceEvent(NOTIFY_LIST, 'ltrim', db, b, o, n);
-  if (deleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, o, n);
-  srv.signalModifiedKey(db, b, o, n);
-  srv.dirty += ltrim + rtrim;
+  db.notifyArg(NOTIFY_LIST, 'ltrim', argv, 1);
+  if (deleted) db.notifyArg(NOTIFY_GENERIC, 'del', argv, 1);
+  db.signalModified(argv.buf, argv.off[1], argv.len[1]);
+  c.srv.dirty += ltrim + rtrim;
   c.w.ok();
 }
 
 // LREM key count element
-function lremCommand(c: Client, argv: Argv): void {
+function lremCommand(c: CommandClient, argv: Argv): void {
   let toRemove = argLongOrReply(c, argv, 2);
   if (Number.isNaN(toRemove)) return;
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -661,8 +565,8 @@ function lremCommand(c: Client, argv: Argv): void {
   it.release();
   if (removed !== 0) {
     const deleted = finish(c, e, ql);
-    c.srv.keyChanged(c, argv, 1, NOTIFY_LIST, 'lrem');
-    if (deleted) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, argv.buf, argv.off[1], argv.len[1]);
+    db.changed(argv, 1, NOTIFY_LIST, 'lrem');
+    if (deleted) db.notifyArg(NOTIFY_GENERIC, 'del', argv, 1);
     c.srv.dirty += removed;
   }
   c.w.integer(removed);
@@ -672,66 +576,42 @@ function lremCommand(c: Client, argv: Argv): void {
 
 /*
  * LMOVE (lmoveGenericCommand): pop from the source, push to the destination (created if
- * missing), reply the element. The element is copied aside first: source and destination may be
- * the same list (a rotation), whose push can move the bytes the element was read from.
- * Entry ids are not kept across the destination lookup (it may expire and delete a key): the
- * source is looked up again after it (and after creating a missing destination, an empty list
- * that gets its element below). The source's write is stored (commit) before the destination is
- * opened, and an emptied source is deleted last, as Redis does.
+ * missing), reply the element; listMove does the data part. Entry ids are not kept across the
+ * destination lookup (it may expire and delete a key): the source is looked up again after it
+ * and after creating a missing destination (an empty list that gets its element in listMove). An
+ * emptied source is deleted last, as Redis does.
  */
-function lmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean): void {
+function lmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean): void {
   const db = c.db;
-  const srv = c.srv;
-  let e = srv.writeKey(c, argv, 1);
+  let e = db.writeArg(argv, 1);
   if (e < 0) {
     c.w.nullBulk();
     return;
   }
   if (wrongType(c, db, e, OBJ_LIST)) return;
-  let d = srv.writeKey(c, argv, 2);
+  let d = db.writeArg(argv, 2);
   if (d >= 0 && wrongType(c, db, d, OBJ_LIST)) return;
-  // Create a missing destination now, while lastHash is its key's (the source has an element).
   if (d < 0) d = createList(c, argv, 2);
-  e = srv.lookupQuiet(db, argv.buf, argv.off[1], argv.len[1]);
-  const src = listOf(db, e, wrapA);
-  src.peek(fromHead, iter);
-  holdElement(iter);
-  src.popDiscard(fromHead);
-  let srcDeleted = false;
-  if (d === e) {
-    // A rotation of one list: push back into the same (opened) list.
-    src.push(toHead, moveSrc, 0, moveLen);
-    commit(db, e, src);
-  } else {
-    srcDeleted = src.count === 0;
-    if (!srcDeleted) commit(db, e, src);
-    const dst = listOf(db, d, wrapB);
-    dst.push(toHead, moveSrc, 0, moveLen);
-    commit(db, d, dst);
-    if (srcDeleted) {
-      const s = srv.lookupQuiet(db, argv.buf, argv.off[1], argv.len[1]);
-      if (s >= 0) srv.deleteEntry(db, s);
-    }
-  }
+  e = db.lookupQuiet(argv.buf, argv.off[1], argv.len[1]);
+  const srcDeleted = listMove(db, e, d, fromHead, toHead);
+  if (srcDeleted) db.delete(e);
   signalReady(c, argv, 2);
   // Reported as lmoveGenericCommand: the push side first (touch, event), then the pop side. A
   // served BLMOVE (blocked.c in 7.0) leaves out the source's touch and the dirty count.
-  srv.keyChanged(c, argv, 2, NOTIFY_LIST, toHead ? 'lpush' : 'rpush');
-  const b = argv.buf;
-  const o = argv.off[1];
-  const n = argv.len[1];
-  srv.notifyKeyspaceEvent(NOTIFY_LIST, fromHead ? 'lpop' : 'rpop', db, b, o, n);
-  if (srcDeleted) srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, o, n);
-  if (c.blockState === null) {
-    srv.signalModifiedKey(db, b, o, n);
-    srv.dirty++;
+  const served = c.blockState !== null;
+  db.changed(argv, 2, NOTIFY_LIST, toHead ? 'lpush' : 'rpush');
+  db.notifyArg(NOTIFY_LIST, fromHead ? 'lpop' : 'rpop', argv, 1);
+  if (srcDeleted) db.notifyArg(NOTIFY_GENERIC, 'del', argv, 1);
+  if (!served) {
+    db.signalModified(argv.buf, argv.off[1], argv.len[1]);
+    c.srv.dirty++;
   }
-  c.w.bulk(moveSrc, 0, moveLen);
-  moveSrc = moveBuf;
+  c.w.bulk(held.b, 0, held.n);
+  releaseHeld();
 }
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT
-function lmoveCommand(c: Client, argv: Argv): void {
+function lmoveCommand(c: CommandClient, argv: Argv): void {
   const from = listPosition(c, argv, 3);
   if (from < 0) return;
   const to = listPosition(c, argv, 4);
@@ -740,7 +620,7 @@ function lmoveCommand(c: Client, argv: Argv): void {
 }
 
 // RPOPLPUSH source destination
-function rpoplpushCommand(c: Client, argv: Argv): void {
+function rpoplpushCommand(c: CommandClient, argv: Argv): void {
   lmoveGeneric(c, argv, false, true);
 }
 
@@ -758,7 +638,7 @@ const mpopArgs: MpopArgs = { numkeys: 0, atHead: true, count: 1 };
  * Parses `numkeys key... LEFT|RIGHT [COUNT count]` with numkeys at argv[at] (lmpopGenericCommand).
  * Returns false after replying an error.
  */
-function parseMpop(c: Client, argv: Argv, at: number): boolean {
+function parseMpop(c: CommandClient, argv: Argv, at: number): boolean {
   const numkeys = argRange(c, argv, at, 1, Infinity, NUMKEYS_NOT_POSITIVE);
   if (Number.isNaN(numkeys)) return false;
   const whereIdx = at + numkeys + 1;
@@ -790,10 +670,10 @@ function parseMpop(c: Client, argv: Argv, at: number): boolean {
  * replies and returns 1; returns 0 when every key is missing; -1 after a WRONGTYPE reply.
  * `count` -1 pops one element replying [key, element] (BLPOP), else [key, [elements]].
  */
-function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number, atHead: boolean, count: number): number {
+function popFirstNonEmpty(c: CommandClient, argv: Argv, first: number, numkeys: number, atHead: boolean, count: number): number {
   const db = c.db;
   for (let k = first; k < first + numkeys; k++) {
-    const e = c.srv.writeKey(c, argv, k);
+    const e = db.writeArg(argv, k);
     if (e < 0) continue;
     if (wrongType(c, db, e, OBJ_LIST)) return -1;
     const ql = listOf(db, e);
@@ -807,14 +687,15 @@ function popFirstNonEmpty(c: Client, argv: Argv, first: number, numkeys: number,
     ql.peek(atHead, iter);
     replyElement(c, iter);
     ql.popDiscard(atHead);
-    popped(c, argv, k, atHead, 1, finish(c, e, ql), c.blockState !== null);
+    const served = c.blockState !== null;
+    popped(c, argv, k, atHead, 1, finish(c, e, ql), served);
     return 1;
   }
   return 0;
 }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-function lmpopCommand(c: Client, argv: Argv): void {
+function lmpopCommand(c: CommandClient, argv: Argv): void {
   if (!parseMpop(c, argv, 1)) return;
   const { numkeys, atHead, count } = mpopArgs;
   if (popFirstNonEmpty(c, argv, 2, numkeys, atHead, count) === 0) c.w.nullArray();
@@ -829,7 +710,7 @@ function keyRange(first: number, n: number): number[] {
 }
 
 /** BLPOP/BRPOP/BLMPOP (blockingPopGenericCommand): keys argv[first, first+numkeys). */
-function blockingPop(c: Client, argv: Argv, first: number, numkeys: number, atHead: boolean, timeoutIdx: number, count: number): void {
+function blockingPop(c: CommandClient, argv: Argv, first: number, numkeys: number, atHead: boolean, timeoutIdx: number, count: number): void {
   const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
   if (timeout < 0) return;
   if (popFirstNonEmpty(c, argv, first, numkeys, atHead, count) !== 0) return;
@@ -837,27 +718,27 @@ function blockingPop(c: Client, argv: Argv, first: number, numkeys: number, atHe
 }
 
 // BLPOP key [key ...] timeout
-function blpopCommand(c: Client, argv: Argv): void {
+function blpopCommand(c: CommandClient, argv: Argv): void {
   blockingPop(c, argv, 1, argv.argc - 2, true, argv.argc - 1, -1);
 }
 
 // BRPOP key [key ...] timeout
-function brpopCommand(c: Client, argv: Argv): void {
+function brpopCommand(c: CommandClient, argv: Argv): void {
   blockingPop(c, argv, 1, argv.argc - 2, false, argv.argc - 1, -1);
 }
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
-function blmpopCommand(c: Client, argv: Argv): void {
+function blmpopCommand(c: CommandClient, argv: Argv): void {
   if (!parseMpop(c, argv, 2)) return;
   const { numkeys, atHead, count } = mpopArgs;
   blockingPop(c, argv, 3, numkeys, atHead, 1, count);
 }
 
 /** BLMOVE/BRPOPLPUSH (blmoveGenericCommand): blocks while the source does not exist. */
-function blmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean, timeoutIdx: number): void {
+function blmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean, timeoutIdx: number): void {
   const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
   if (timeout < 0) return;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (e >= 0) {
     if (wrongType(c, c.db, e, OBJ_LIST)) return;
     lmoveGeneric(c, argv, fromHead, toHead);
@@ -868,7 +749,7 @@ function blmoveGeneric(c: Client, argv: Argv, fromHead: boolean, toHead: boolean
 }
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
-function blmoveCommand(c: Client, argv: Argv): void {
+function blmoveCommand(c: CommandClient, argv: Argv): void {
   const from = listPosition(c, argv, 3);
   if (from < 0) return;
   const to = listPosition(c, argv, 4);
@@ -877,42 +758,34 @@ function blmoveCommand(c: Client, argv: Argv): void {
 }
 
 // BRPOPLPUSH source destination timeout
-function brpoplpushCommand(c: Client, argv: Argv): void {
+function brpoplpushCommand(c: CommandClient, argv: Argv): void {
   blmoveGeneric(c, argv, false, true, 3);
 }
 
 // ---- for other commands: COPY, SORT --------------------------------------------------------
 
 // Byte-stored lists are copied, renamed and moved as record bytes; only objects need this.
-registerDuplicator(OBJ_LIST, (obj) => (obj as Quicklist).dup());
+registerDuplicator(OBJ_LIST, (obj) => listDup(obj as Quicklist));
 
 /**
  * The list at entry e as a Quicklist, for reading only (tests, DEBUG): a byte-stored list comes
  * back in a reused wrapper, valid until the next list command.
  */
-export function listQuicklist(db: Keyspace, e: number): Quicklist {
+export function listQuicklist(db: ListReader, e: number): Quicklist {
   return listOf(db, e);
 }
 
-/** The elements of the list at entry e, head to tail, as bytes (integers as decimal text). */
-export function listElements(db: Keyspace, e: number): Uint8Array[] {
-  return listOf(db, e).toArray();
-}
-
 /**
- * Replaces key argv[keyIdx] of c.db with a new list of `elements` (head to tail), or deletes the
- * key when there are none (SORT ... STORE). Any previous value and TTL are dropped. Replacing a
- * key is an overwrite, not a "new" key; the caller reports the command's own events.
+ * Replaces key argv[keyIdx] of c.db with a new list of `elements` (head to tail, at least one):
+ * SORT ... STORE. Any previous value and TTL are dropped (setKey: replacing a key is not a "new"
+ * key); clients blocked on the key are signalled. The caller reports the command's own events.
  */
-export function storeList(c: Client, argv: Argv, keyIdx: number, elements: Uint8Array[]): void {
+export function storeList(c: CommandClient, argv: Argv, keyIdx: number, elements: readonly Uint8Array[]): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, keyIdx);
-  if (e >= 0) c.srv.deleteEntry(db, e);
-  if (elements.length === 0) return;
-  const ne = createList(c, argv, keyIdx, e >= 0);
-  const ql = listOf(db, ne);
-  for (const el of elements) ql.pushTail(el, 0, el.length);
-  commit(db, ne, ql);
+  const e = createList(c, argv, keyIdx, db.writeArg(argv, keyIdx));
+  const ql = listOf(db, e);
+  listPushAll(ql, elements);
+  listCommit(db, e, ql);
   signalReady(c, argv, keyIdx);
 }
 

@@ -15,22 +15,29 @@
  *   - a GET pattern `#` is the element itself; a pattern without '*' finds nothing; `->field`
  *     after the '*' reads a hash field; missing values are nil in the reply and "" when stored.
  *
- * STORE reports as sort.c does: a non-empty result replaces the destination (WATCH touch, a list
- * event "sortstore", the dirty counter grows by the number of stored elements); an empty result
- * deletes the destination if it is there (generic "del", one change) and otherwise reports
- * nothing. That delete does not check the destination's TTL first, as dbDelete does not.
+ * Keys are looked up as sort.c does: the key to sort and every key a BY or GET pattern names with
+ * lookupKeyRead (an expired one is deleted on the spot, with its "expired" event and propagated
+ * DEL, and reads as missing: nil from GET, 0 or first from BY).
+ *
+ * STORE reports as sort.c does: a non-empty result replaces the destination (setKey: a write
+ * lookup, so an expired destination is first expired; WATCH touch, a list event "sortstore", the
+ * dirty counter grows by the number of stored elements); an empty result deletes the destination
+ * if it is there (generic "del", one change) and otherwise reports nothing. That delete does not
+ * check the destination's TTL first, as dbDelete does not: an expired destination still there is
+ * deleted as a "del", not expired. SORT is propagated as received.
  */
 import type { Argv } from '../protocol/argv.ts';
 import { NOT_INTEGER, SYNTAX, WRONGTYPE } from '../protocol/errors.ts';
-import { OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET, type Keyspace } from '../store/keyspace.ts';
-import { hashBytes } from '../store/hash.ts';
-import { NOTIFY_GENERIC, NOTIFY_LIST } from '../server/config-table.ts';
+import type { Db } from '../store/db.ts';
+import { NOTIFY_GENERIC, NOTIFY_LIST } from '../store/events.ts';
+import { OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET } from '../store/keyspace.ts';
+import { listElements } from '../store/list-type.ts';
+import { setMembersOf } from '../store/set-type.ts';
 import { parseLongLong } from '../util/numbers.ts';
-import type { Client } from '../server/client.ts';
+import type { CommandClient } from './context.ts';
 import { hashFieldValue } from './hashes.ts';
-import { listElements, storeList } from './lists.ts';
+import { storeList } from './lists.ts';
 import type { CommandDef } from './registry.ts';
-import { setElements } from './sets.ts';
 import { zsetElements } from './zsets.ts';
 
 const NOT_DOUBLE = "ERR One or more scores can't be converted into double";
@@ -80,7 +87,7 @@ function strtodWhole(s: string): number {
  * otherwise the first '*' is replaced by the element, and `->field` after it reads a hash field.
  * Returns a copy of the bytes, or null when missing or of the wrong type.
  */
-function lookupByPattern(c: Client, pattern: Uint8Array, subst: Uint8Array): Uint8Array | null {
+function lookupByPattern(c: CommandClient, pattern: Uint8Array, subst: Uint8Array): Uint8Array | null {
   if (pattern.length === 1 && pattern[0] === 0x23) return subst;
   const star = pattern.indexOf(0x2a);
   if (star < 0) return null;
@@ -96,7 +103,7 @@ function lookupByPattern(c: Client, pattern: Uint8Array, subst: Uint8Array): Uin
   const postEnd = arrow >= 0 ? arrow : pattern.length;
   const key = Buffer.concat([pattern.subarray(0, star), subst, pattern.subarray(star + 1, postEnd)]);
   const db = c.db;
-  const e = c.srv.lookupRead(db, key, 0, key.length);
+  const e = db.lookupRead(key, 0, key.length);
   if (e < 0) return null;
   if (arrow >= 0) {
     if (db.type(e) !== OBJ_HASH) return null;
@@ -107,12 +114,12 @@ function lookupByPattern(c: Client, pattern: Uint8Array, subst: Uint8Array): Uin
   return db.valBytes(e);
 }
 
-function loadElements(db: Keyspace, e: number): Uint8Array[] {
+function loadElements(db: Db, e: number): Uint8Array[] {
   switch (db.type(e)) {
     case OBJ_LIST:
       return listElements(db, e);
     case OBJ_SET:
-      return setElements(db, e);
+      return setMembersOf(db, e);
     default:
       return zsetElements(db, e);
   }
@@ -120,7 +127,7 @@ function loadElements(db: Keyspace, e: number): Uint8Array[] {
 
 // SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]
 // SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]
-function sortGenericCommand(c: Client, argv: Argv, readOnly: boolean): void {
+function sortGenericCommand(c: CommandClient, argv: Argv, readOnly: boolean): void {
   let desc = false;
   let alpha = false;
   let limitStart = 0;
@@ -162,7 +169,7 @@ function sortGenericCommand(c: Client, argv: Argv, readOnly: boolean): void {
   }
 
   const db = c.db;
-  const e = c.srv.readKey(c, argv, 1);
+  const e = db.readArg(argv, 1);
   let type = OBJ_LIST;
   if (e >= 0) {
     type = db.type(e);
@@ -253,30 +260,27 @@ function sortGenericCommand(c: Client, argv: Argv, readOnly: boolean): void {
 }
 
 /** SORT ... STORE: the result list replaces key argv[k], or an empty result deletes it. */
-function storeResult(c: Client, argv: Argv, k: number, out: Uint8Array[]): void {
-  const srv = c.srv;
+function storeResult(c: CommandClient, argv: Argv, k: number, out: Uint8Array[]): void {
   const db = c.db;
-  const b = argv.buf;
-  const o = argv.off[k];
-  const n = argv.len[k];
   if (out.length > 0) {
     storeList(c, argv, k, out);
-    srv.keyChanged(c, argv, k, NOTIFY_LIST, 'sortstore');
-    srv.dirty += out.length;
+    db.changed(argv, k, NOTIFY_LIST, 'sortstore');
+    c.srv.dirty += out.length;
     return;
   }
-  const e = db.find(b, o, n, hashBytes(b, o, n));
+  // dbDelete: the key as stored, expired or not.
+  const e = db.peek(argv.buf, argv.off[k], argv.len[k]);
   if (e < 0) return;
-  srv.deleteEntry(db, e);
-  srv.keyChanged(c, argv, k, NOTIFY_GENERIC, 'del');
-  srv.dirty++;
+  db.delete(e);
+  db.changed(argv, k, NOTIFY_GENERIC, 'del');
+  c.srv.dirty++;
 }
 
-function sortCommand(c: Client, argv: Argv): void {
+function sortCommand(c: CommandClient, argv: Argv): void {
   sortGenericCommand(c, argv, false);
 }
 
-function sortRoCommand(c: Client, argv: Argv): void {
+function sortRoCommand(c: CommandClient, argv: Argv): void {
   sortGenericCommand(c, argv, true);
 }
 
