@@ -26,6 +26,12 @@
  * runs its handler again here; 7.0 served it from blocked.c instead, which reports less (see
  * popped() and lmoveGeneric), so handlers tell the two apart by c.blockState.
  *
+ * Propagation (what AOF and replicas get) follows 7.0: BLPOP/BRPOP become LPOP/RPOP key; LMPOP and
+ * BLMPOP become LPOP/RPOP key count with the count actually popped; BLMOVE/BRPOPLPUSH become
+ * LMOVE/RPOPLPUSH (served at once: the arguments as received; served later: what blocked.c adds,
+ * the ends spelled "left"/"right"). A client served later counts no change for BLPOP/BRPOP/BLMOVE
+ * (see above), so those add their op with alsoPropagate; everything else is propagated as received.
+ *
  * Argument checks happen in Redis's order (some commands parse their numbers before looking the
  * key up, others after), because that order decides which error a bad call gets.
  */
@@ -39,7 +45,7 @@ import {
 } from '../store/list-type.ts';
 import { QlMatch, type Quicklist, QuicklistIter } from '../store/quicklist.ts';
 import { formatInt64 } from '../util/numbers.ts';
-import type { CommandClient } from './context.ts';
+import type { CommandClient, PropArg } from './context.ts';
 import { registerDuplicator } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { clampRank, rankRange, wrongType } from './util.ts';
@@ -115,6 +121,20 @@ function signalReady(c: CommandClient, argv: Argv, k: number): void {
   c.db.signalReady(argv.buf, argv.off[k], argv.len[k]);
 }
 
+/** Argument i's bytes (a view: the propagation slot copies what it keeps). */
+function argBytes(argv: Argv, i: number): Uint8Array {
+  return argv.buf.subarray(argv.off[i], argv.off[i] + argv.len[i]);
+}
+
+/**
+ * Propagates `args` for this command: as its rewrite, or for a blocked client served later (whose
+ * re-run counts no change) as an op of its own, as 7.0's blocked.c does with alsoPropagate.
+ */
+function propagateAs(c: CommandClient, args: PropArg[], served: boolean): void {
+  if (served) c.srv.alsoPropagate(c.dbIndex, args);
+  else c.srv.rewriteCommand(args);
+}
+
 /**
  * Writes the element the iterator holds as a bulk string (integers as decimal text), straight
  * from the node's listpack bytes (LRANGE's inner loop: no copy, no allocation).
@@ -173,6 +193,8 @@ function popRangeWithKey(c: CommandClient, argv: Argv, k: number, e: number, ql:
     replyRange(c, ql, -n, -1, true);
     ql.delRange(-n, n);
   }
+  // Replicated as [LR]POP key count (served at once or later alike: both count as a change).
+  if (c.srv.propagating) c.srv.rewriteCommand([atHead ? 'LPOP' : 'RPOP', argBytes(argv, k), String(n)]);
   popped(c, argv, k, atHead, n, finish(c, e, ql), false);
 }
 
@@ -574,6 +596,11 @@ function lremCommand(c: CommandClient, argv: Argv): void {
 
 // ---- move --------------------------------------------------------------------------------------
 
+/** Which command runs lmoveGeneric (their propagation differs). */
+const MOVE_PLAIN = 0;
+const MOVE_BLMOVE = 1;
+const MOVE_BRPOPLPUSH = 2;
+
 /*
  * LMOVE (lmoveGenericCommand): pop from the source, push to the destination (created if
  * missing), reply the element; listMove does the data part. Entry ids are not kept across the
@@ -581,7 +608,7 @@ function lremCommand(c: CommandClient, argv: Argv): void {
  * and after creating a missing destination (an empty list that gets its element in listMove). An
  * emptied source is deleted last, as Redis does.
  */
-function lmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean): void {
+function lmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean, kind: number): void {
   const db = c.db;
   let e = db.writeArg(argv, 1);
   if (e < 0) {
@@ -606,6 +633,13 @@ function lmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: b
     db.signalModified(argv.buf, argv.off[1], argv.len[1]);
     c.srv.dirty++;
   }
+  if (kind !== MOVE_PLAIN && c.srv.propagating) {
+    const src = argBytes(argv, 1);
+    const dst = argBytes(argv, 2);
+    if (kind === MOVE_BRPOPLPUSH) propagateAs(c, ['RPOPLPUSH', src, dst], served);
+    else if (served) propagateAs(c, ['LMOVE', src, dst, fromHead ? 'left' : 'right', toHead ? 'left' : 'right'], true);
+    else propagateAs(c, ['LMOVE', src, dst, argBytes(argv, 3), argBytes(argv, 4)], false);
+  }
   c.w.bulk(held.b, 0, held.n);
   releaseHeld();
 }
@@ -616,12 +650,12 @@ function lmoveCommand(c: CommandClient, argv: Argv): void {
   if (from < 0) return;
   const to = listPosition(c, argv, 4);
   if (to < 0) return;
-  lmoveGeneric(c, argv, from === 1, to === 1);
+  lmoveGeneric(c, argv, from === 1, to === 1, MOVE_PLAIN);
 }
 
 // RPOPLPUSH source destination
 function rpoplpushCommand(c: CommandClient, argv: Argv): void {
-  lmoveGeneric(c, argv, false, true);
+  lmoveGeneric(c, argv, false, true, MOVE_PLAIN);
 }
 
 // ---- multi-key pop -----------------------------------------------------------------------------
@@ -688,6 +722,8 @@ function popFirstNonEmpty(c: CommandClient, argv: Argv, first: number, numkeys: 
     replyElement(c, iter);
     ql.popDiscard(atHead);
     const served = c.blockState !== null;
+    // Replicated as [LR]POP key.
+    if (c.srv.propagating) propagateAs(c, [atHead ? 'LPOP' : 'RPOP', argBytes(argv, k)], served);
     popped(c, argv, k, atHead, 1, finish(c, e, ql), served);
     return 1;
   }
@@ -735,13 +771,13 @@ function blmpopCommand(c: CommandClient, argv: Argv): void {
 }
 
 /** BLMOVE/BRPOPLPUSH (blmoveGenericCommand): blocks while the source does not exist. */
-function blmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean, timeoutIdx: number): void {
+function blmoveGeneric(c: CommandClient, argv: Argv, fromHead: boolean, toHead: boolean, timeoutIdx: number, kind: number): void {
   const timeout = c.srv.blockTimeout(c, argv, timeoutIdx);
   if (timeout < 0) return;
   const e = c.db.writeArg(argv, 1);
   if (e >= 0) {
     if (wrongType(c, c.db, e, OBJ_LIST)) return;
-    lmoveGeneric(c, argv, fromHead, toHead);
+    lmoveGeneric(c, argv, fromHead, toHead, kind);
     return;
   }
   // 7.0 replies a null array on timeout for every list blocking command, BLMOVE included.
@@ -754,12 +790,12 @@ function blmoveCommand(c: CommandClient, argv: Argv): void {
   if (from < 0) return;
   const to = listPosition(c, argv, 4);
   if (to < 0) return;
-  blmoveGeneric(c, argv, from === 1, to === 1, 5);
+  blmoveGeneric(c, argv, from === 1, to === 1, 5, MOVE_BLMOVE);
 }
 
 // BRPOPLPUSH source destination timeout
 function brpoplpushCommand(c: CommandClient, argv: Argv): void {
-  blmoveGeneric(c, argv, false, true, 3);
+  blmoveGeneric(c, argv, false, true, 3, MOVE_BRPOPLPUSH);
 }
 
 // ---- for other commands: COPY, SORT --------------------------------------------------------

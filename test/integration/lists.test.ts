@@ -3,10 +3,15 @@
  * several connections for the blocking commands (first come first served, BLMOVE chains,
  * timeouts, disconnects, wrong types). Single-connection replies, errors and encodings are
  * compared with redis-server 7.0.15 in test/golden/cases/lists.txt; the quicklist layout is
- * checked against redis by scripts/list-diff.ts.
+ * checked against redis by scripts/list-diff.ts. What the commands propagate is compared with
+ * redis-server's AOF in test/golden/aof-cases/lists.txt; the streams of blocked clients served
+ * later (two connections) and of SORT meeting expired keys with active expiry off are checked at
+ * the end, against what redis-server 7.0.15 wrote for the same steps.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { startInProcess, type InProcess } from '../helpers/in-process.ts';
 import { rawClient, startSpindle, type RawClient, type ServerHandle } from '../helpers/servers.ts';
 
 let srv: ServerHandle;
@@ -362,5 +367,168 @@ describe('blocking commands', () => {
     expect(await r.lmove('src', 'dst', 'LEFT', 'LEFT')).toBe('m');
     expect(await p).toEqual(['dst', 'm']);
     expect(await r.exists('src', 'dst')).toBe(0);
+  });
+});
+
+/*
+ * Propagation that the one-connection AOF cases cannot show. The expected streams were read off
+ * redis-server 7.0.15's AOF (appendfsync always) for the same steps, with two redis-cli's.
+ */
+describe('propagation', () => {
+  let ip: InProcess;
+  let stream: string[][] = [];
+  const consume = (ops: PropagatedOp[]): void => {
+    for (const op of ops) stream.push(op.argv.map((a) => Buffer.from(a).toString('latin1')));
+  };
+  const conns: RawClient[] = [];
+  const conn = async (): Promise<RawClient> => {
+    const c = await rawClient(ip.port);
+    conns.push(c);
+    return c;
+  };
+  const blocked = async (n: number): Promise<void> => {
+    for (let i = 0; i < 600 && ip.server.blocked.count !== n; i++) await sleep(5);
+    expect(ip.server.blocked.count).toBe(n);
+  };
+
+  beforeAll(async () => {
+    ip = await startInProcess(['--enable-debug-command', 'yes']);
+    ip.server.propagation.addConsumer(consume);
+  });
+
+  afterAll(() => {
+    for (const c of conns) c.close();
+    ip?.stop();
+  });
+
+  /** Blocks a client on `cmd`, runs `push` from another, and returns the blocked reply and the stream. */
+  async function servedLater(cmd: string[], push: string[][]): Promise<{ reply: string; stream: string[][] }> {
+    const a = await conn();
+    const b = await conn();
+    await b.send(['FLUSHALL']);
+    stream = [];
+    const pending = a.send(cmd);
+    await blocked(1);
+    for (const p of push) await b.send(p);
+    const reply = (await pending).toString('latin1');
+    await blocked(0);
+    return { reply, stream };
+  }
+
+  test('BLPOP and BRPOP served later: the push, then LPOP/RPOP key', async () => {
+    let r1 = await servedLater(['BLPOP', 'q1', '0'], [['RPUSH', 'q1', 'a', 'b']]);
+    expect(r1.reply).toBe('*2\r\n$2\r\nq1\r\n$1\r\na\r\n');
+    expect(r1.stream).toEqual([['RPUSH', 'q1', 'a', 'b'], ['LPOP', 'q1']]);
+    r1 = await servedLater(['BRPOP', 'q1', 'q2', '0'], [['RPUSH', 'q2', 'x', 'y']]);
+    expect(r1.stream).toEqual([['RPUSH', 'q2', 'x', 'y'], ['RPOP', 'q2']]);
+  });
+
+  test('BLMPOP served later: LPOP/RPOP key with the count popped', async () => {
+    let r1 = await servedLater(['BLMPOP', '0', '2', 'q1', 'q2', 'right', 'count', '5'], [['RPUSH', 'q2', 'a', 'b']]);
+    expect(r1.reply).toBe('*2\r\n$2\r\nq2\r\n*2\r\n$1\r\nb\r\n$1\r\na\r\n');
+    expect(r1.stream).toEqual([['RPUSH', 'q2', 'a', 'b'], ['RPOP', 'q2', '2']]);
+    r1 = await servedLater(['BLMPOP', '0', '2', 'q1', 'q2', 'LeFt'], [['RPUSH', 'q2', 'a', 'b']]);
+    expect(r1.stream).toEqual([['RPUSH', 'q2', 'a', 'b'], ['LPOP', 'q2', '1']]);
+  });
+
+  test('BLMOVE and BRPOPLPUSH served later: LMOVE with the ends spelled left/right, RPOPLPUSH', async () => {
+    let r1 = await servedLater(['BLMOVE', 'q1', 'd1', 'rIgHt', 'LeFt', '0'], [['RPUSH', 'q1', 'a', 'b']]);
+    expect(r1.reply).toBe('$1\r\nb\r\n');
+    expect(r1.stream).toEqual([['RPUSH', 'q1', 'a', 'b'], ['LMOVE', 'q1', 'd1', 'right', 'left']]);
+    r1 = await servedLater(['BRPOPLPUSH', 'q1', 'd1', '0'], [['RPUSH', 'q1', 'a', 'b']]);
+    expect(r1.stream).toEqual([['RPUSH', 'q1', 'a', 'b'], ['RPOPLPUSH', 'q1', 'd1']]);
+  });
+
+  test('one push serving two clients: one pop each, in serving order, none wrapped', async () => {
+    const a = await conn();
+    const b = await conn();
+    const c = await conn();
+    await c.send(['FLUSHALL']);
+    stream = [];
+    const pa = a.send(['BLPOP', 'q1', '0']);
+    await blocked(1);
+    const pb = b.send(['BRPOP', 'q1', '0']);
+    await blocked(2);
+    await c.send(['RPUSH', 'q1', 'a', 'b', 'c']);
+    await pa;
+    await pb;
+    expect(stream).toEqual([['RPUSH', 'q1', 'a', 'b', 'c'], ['LPOP', 'q1'], ['RPOP', 'q1']]);
+  });
+
+  test('a client served after an EXEC pops outside the transaction', async () => {
+    const r1 = await servedLater(['BLPOP', 'q1', '0'], [['MULTI'], ['RPUSH', 'q1', 'a'], ['SET', 'k', 'v'], ['EXEC']]);
+    expect(r1.stream).toEqual([['MULTI'], ['RPUSH', 'q1', 'a'], ['SET', 'k', 'v'], ['EXEC'], ['LPOP', 'q1']]);
+  });
+
+  test('a BLMOVE chain: the push, the move, then the pop it served', async () => {
+    const a = await conn();
+    const b = await conn();
+    const c = await conn();
+    await c.send(['FLUSHALL']);
+    stream = [];
+    const pa = a.send(['BLPOP', 'd2', '0']);
+    await blocked(1);
+    const pb = b.send(['BLMOVE', 'q2', 'd2', 'left', 'right', '0']);
+    await blocked(2);
+    await c.send(['RPUSH', 'q2', 'x']);
+    expect((await pa).toString('latin1')).toBe('*2\r\n$2\r\nd2\r\n$1\r\nx\r\n');
+    expect((await pb).toString('latin1')).toBe('$1\r\nx\r\n');
+    expect(stream).toEqual([['RPUSH', 'q2', 'x'], ['LMOVE', 'q2', 'd2', 'left', 'right'], ['LPOP', 'd2']]);
+  });
+
+  test('SORT expires the keys its GET and BY patterns name (lookupKeyRead), and reads them as missing', async () => {
+    const c = await conn();
+    await c.send(['FLUSHALL']);
+    await c.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']);
+    try {
+      await c.send(['RPUSH', 'l', '1', '2', '3']);
+      await c.send(['MSET', 'o_1', 'one', 'o_3', 'three', 'w_1', '3', 'w_3', '1']);
+      await c.send(['SET', 'o_2', 'two', 'PX', '1']);
+      await c.send(['SET', 'w_2', '9', 'PX', '1']);
+      await sleep(20);
+      stream = [];
+      const expired = ip.server.stats.expiredKeys;
+      expect((await c.send(['SORT', 'l', 'GET', '#', 'GET', 'o_*'])).toString('latin1')).toBe(
+        '*6\r\n$1\r\n1\r\n$3\r\none\r\n$1\r\n2\r\n$-1\r\n$1\r\n3\r\n$5\r\nthree\r\n',
+      );
+      // w_2 is missing, so it weighs 0 and sorts first.
+      expect((await c.send(['SORT', 'l', 'BY', 'w_*'])).toString('latin1')).toBe('*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n');
+      expect(stream).toEqual([['DEL', 'o_2'], ['DEL', 'w_2']]);
+      expect(ip.server.stats.expiredKeys).toBe(expired + 2);
+      // The key to sort is looked up the same way.
+      await c.send(['RPUSH', 'gone', 'x']);
+      await c.send(['PEXPIRE', 'gone', '1']);
+      await sleep(20);
+      stream = [];
+      expect((await c.send(['SORT', 'gone'])).toString('latin1')).toBe('*0\r\n');
+      expect(stream).toEqual([['DEL', 'gone']]);
+    } finally {
+      await c.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '1']);
+    }
+  });
+
+  test('SORT ... STORE: setKey expires an expired destination first; an empty result deletes it as dbDelete does', async () => {
+    const c = await conn();
+    await c.send(['FLUSHALL']);
+    await c.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']);
+    try {
+      await c.send(['SET', 'dst', 'x', 'PX', '1']);
+      await c.send(['SET', 'dst2', 'x', 'PX', '1']);
+      await c.send(['RPUSH', 'src', '1']);
+      await sleep(20);
+      stream = [];
+      const expired = ip.server.stats.expiredKeys;
+      // Empty result: the expired destination is still there for dbDelete: deleted as a change.
+      expect((await c.send(['SORT', 'nokey', 'STORE', 'dst'])).toString('latin1')).toBe(':0\r\n');
+      expect(stream).toEqual([['SORT', 'nokey', 'STORE', 'dst']]);
+      expect(ip.server.stats.expiredKeys).toBe(expired);
+      stream = [];
+      expect((await c.send(['SORT', 'src', 'STORE', 'dst2'])).toString('latin1')).toBe(':1\r\n');
+      expect(stream).toEqual([['MULTI'], ['DEL', 'dst2'], ['SORT', 'src', 'STORE', 'dst2'], ['EXEC']]);
+      expect((await c.send(['TTL', 'dst2'])).toString('latin1')).toBe(':-1\r\n');
+      expect((await c.send(['EXISTS', 'dst'])).toString('latin1')).toBe(':0\r\n');
+    } finally {
+      await c.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '1']);
+    }
   });
 });
