@@ -148,17 +148,6 @@ export class Command {
   subcommand(lowerName: string): Command | undefined {
     return this.subTable?.get(lowerName);
   }
-
-  /** Key argument positions of a call (first/last/step, or the getKeys hook). */
-  keyPositions(argv: Argv): number[] {
-    if (this.getKeys !== null) return this.getKeys(argv);
-    const m = this.meta;
-    if (m.first_key <= 0) return [];
-    const last = m.last_key < 0 ? argv.argc + m.last_key : m.last_key;
-    const out: number[] = [];
-    for (let i = m.first_key; i <= last && i < argv.argc; i += m.step) out.push(i);
-    return out;
-  }
 }
 
 function noHandler(): void {
