@@ -2,16 +2,19 @@
  * Keyspace: one database's key -> value dict, with its expiry index. No JS object per key.
  *
  * Entries are rows of typed arrays indexed by a dense entry id in [0, count):
- *   hash  key hash            next  next id in the bucket chain (-1 ends)
+ *   hash  key hash            next  ref (id + 1) of the next entry in the bucket chain, 0 ends
  *   rec   arena record offset meta  type | encoding << 4 | lru clock << 8
  *   expi  index in the expiry arrays, -1 when the key has no TTL
  * The record holds `varint klen, key, varint vlen, value` in the shared arena.
  *
- * Buckets use separate chaining through `next`, with two tables and incremental rehashing as in
- * Redis's dict: growing or shrinking moves one bucket per lookup/insert/delete plus a time-boxed
- * slice in cron, so 5M keys never stall on a one-step doubling. Every key stays in bucket
- * `hash & mask`, which is what makes the reverse-binary SCAN cursor below return every key present
- * for the whole scan, even while the table grows or shrinks between calls.
+ * Buckets are a ChainedTable (chained-table.ts, shared with ByteDict and the skiplist's dict):
+ * separate chaining through `next`, two tables and incremental rehashing as in Redis's dict, so
+ * growing or shrinking moves one bucket per lookup/insert/delete plus a time-boxed slice in cron
+ * and 5M keys never stall on a one-step doubling. While rehashing a key lives in exactly one
+ * table, chosen by its old bucket index, so a lookup walks one chain. Every key stays in bucket
+ * `hash & mask`, which is what makes the reverse-binary SCAN cursor return every key present for
+ * the whole scan, even while the table grows or shrinks between calls. The keyspace shrinks from
+ * cron (maybeShrink), as Redis's databases do.
  *
  * Ids are dense: deleting id e moves the last entry into e (patching its chain link and expiry
  * back-pointer). So sampling a random key, or a random key with a TTL, is one random index:
@@ -20,8 +23,10 @@
  *
  * Entry arrays live on resizable ArrayBuffers, so growing them never copies.
  */
-import { lenSize, readLen, rev32, writeLen } from './record.ts';
+import { lenSize, readLen, writeLen } from './record.ts';
 import { Arena, growTo, growableF64, growableI32, growableU32 } from './arena.ts';
+import { ChainedTable, MIN_TABLE } from './chained-table.ts';
+import { hashBytes } from './hash.ts';
 import { lpBytes } from './listpack.ts';
 
 export const OBJ_STRING = 0;
@@ -71,7 +76,6 @@ export function listpackRecordLength(kl: number, n: number): number {
 }
 
 const MAX_ENTRIES = 1 << 28;
-const MIN_TABLE = 4;
 
 export class Keyspace {
   readonly arena: Arena;
@@ -83,13 +87,11 @@ export class Keyspace {
   meta = growableU32(64, MAX_ENTRIES);
   expi = growableI32(64, MAX_ENTRIES);
 
-  /** Bucket tables: entry id + 1 per bucket, 0 when empty. t1 is set while rehashing. */
-  t0: Int32Array<ArrayBufferLike> = new Int32Array(MIN_TABLE);
-  t1: Int32Array<ArrayBufferLike> | null = null;
-  /** Next t0 bucket to move to t1 while rehashing. */
-  rehashIdx = 0;
-  used0 = 0;
-  used1 = 0;
+  /**
+   * The buckets: entry refs (id + 1), chained through `next`, hashes read from `hash` (through an
+   * Int32Array view of the same resizable buffer, which tracks its length as it grows).
+   */
+  table = new ChainedTable(new Int32Array(this.hash.buffer), 0, this.next, 0, 1, 1);
 
   /** Keys with a TTL: entry ids and absolute unix-ms expiry times, dense. */
   expCount = 0;
@@ -112,12 +114,35 @@ export class Keyspace {
   }
 
   get rehashing(): boolean {
-    return this.t1 !== null;
+    return this.table.t1 !== null;
   }
 
   /** Bucket count (for DEBUG HTSTATS-like reporting and memory accounting). */
   get buckets(): number {
-    return this.t0.length + (this.t1 === null ? 0 : this.t1.length);
+    return this.table.buckets;
+  }
+
+  /** Bucket tables (entry id + 1 per bucket head, 0 when empty); t1 is set while rehashing. */
+  get t0(): Int32Array {
+    return this.table.t0;
+  }
+
+  get t1(): Int32Array | null {
+    return this.table.t1;
+  }
+
+  /** Next t0 bucket to move to t1 while rehashing. */
+  get rehashIdx(): number {
+    return this.table.rehashIdx;
+  }
+
+  /** Keys linked in t0 and in t1. */
+  get used0(): number {
+    return this.table.used0;
+  }
+
+  get used1(): number {
+    return this.table.used1;
   }
 
   // ---- records -------------------------------------------------------------------------------
@@ -224,22 +249,14 @@ export class Keyspace {
   /** Entry id of the key b[o, o+n) with hash h, or -1. Does not look at expiry. */
   find(b: Uint8Array, o: number, n: number, h: number): number {
     if (this.count === 0) return -1;
-    if (this.t1 !== null) this.rehashStep(1);
+    const table = this.table;
+    if (table.t1 !== null) table.step(1);
     const hashes = this.hash;
     const next = this.next;
-    let t = this.t0;
-    let e = t[h & (t.length - 1)] - 1;
+    let e = table.head(h | 0) - 1;
     while (e >= 0) {
       if (hashes[e] === h && this.keyEquals(e, b, o, n)) return e;
-      e = next[e];
-    }
-    const t1 = this.t1;
-    if (t1 === null) return -1;
-    t = t1;
-    e = t[h & (t.length - 1)] - 1;
-    while (e >= 0) {
-      if (hashes[e] === h && this.keyEquals(e, b, o, n)) return e;
-      e = next[e];
+      e = next[e] - 1;
     }
     return -1;
   }
@@ -249,8 +266,6 @@ export class Keyspace {
    * Returns the new entry id.
    */
   add(b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
-    if (this.t1 !== null) this.rehashStep(1);
-    else if (this.count >= this.t0.length) this.startRehash(nextPow2(this.count + 1));
     const e = this.count;
     if (e >= this.hash.length) this.growEntries(e + 1);
     this.count = e + 1;
@@ -262,16 +277,10 @@ export class Keyspace {
     else u8.set(b.subarray(o, o + n), p);
     p += n;
     writeLen(u8, p, vlen);
-    this.hash[e] = h;
     this.rec[e] = r;
     this.meta[e] = meta;
     this.expi[e] = -1;
-    const t = this.t1 !== null ? this.t1 : this.t0;
-    const idx = h & (t.length - 1);
-    this.next[e] = t[idx] - 1;
-    t[idx] = e + 1;
-    if (this.t1 !== null) this.used1++;
-    else this.used0++;
+    this.table.add(e + 1, h | 0); // writes hash[e]
     return e;
   }
 
@@ -330,7 +339,8 @@ export class Keyspace {
 
   /** Removes entry e. Ids of other entries may change (the last one moves into e). */
   delete(e: number): void {
-    this.unlink(e);
+    const table = this.table;
+    table.unlink(e + 1);
     const size = this.recSize(e);
     if (this.holdsObject(e)) this.objFree.push(this.releaseSlot(e));
     this.arena.free(this.rec[e], size);
@@ -338,49 +348,12 @@ export class Keyspace {
     const last = this.count - 1;
     if (e !== last) this.moveEntry(last, e);
     this.count = last;
-    if (this.t1 !== null) this.rehashStep(1);
-  }
-
-  /** Unlinks e from whichever table holds it. */
-  private unlink(e: number): void {
-    const h = this.hash[e];
-    if (this.unlinkFrom(this.t0, h, e)) {
-      this.used0--;
-      return;
-    }
-    if (this.t1 !== null && this.unlinkFrom(this.t1, h, e)) {
-      this.used1--;
-      return;
-    }
-    throw new Error('keyspace: entry not in its bucket');
-  }
-
-  private unlinkFrom(t: Int32Array, h: number, e: number): boolean {
-    const idx = h & (t.length - 1);
-    let cur = t[idx] - 1;
-    if (cur === e) {
-      t[idx] = this.next[e] + 1;
-      return true;
-    }
-    while (cur >= 0) {
-      const nx = this.next[cur];
-      if (nx === e) {
-        this.next[cur] = this.next[e];
-        return true;
-      }
-      cur = nx;
-    }
-    return false;
+    if (table.t1 !== null) table.step(1);
   }
 
   /** Moves entry `from` into id `to` (which is free), patching the link that points at it. */
   private moveEntry(from: number, to: number): void {
-    const h = this.hash[from];
-    if (!this.relink(this.t0, h, from, to) && (this.t1 === null || !this.relink(this.t1, h, from, to))) {
-      throw new Error('keyspace: moved entry not in its bucket');
-    }
-    this.hash[to] = h;
-    this.next[to] = this.next[from];
+    this.table.move(from + 1, to + 1); // hash, next and the link
     this.rec[to] = this.rec[from];
     this.meta[to] = this.meta[from];
     const x = this.expi[from];
@@ -388,83 +361,21 @@ export class Keyspace {
     if (x >= 0) this.expEnt[x] = to;
   }
 
-  private relink(t: Int32Array, h: number, from: number, to: number): boolean {
-    const idx = h & (t.length - 1);
-    let cur = t[idx] - 1;
-    if (cur === from) {
-      t[idx] = to + 1;
-      return true;
-    }
-    while (cur >= 0) {
-      const nx = this.next[cur];
-      if (nx === from) {
-        this.next[cur] = to;
-        return true;
-      }
-      cur = nx;
-    }
-    return false;
-  }
-
   // ---- rehashing -----------------------------------------------------------------------------
 
-  private startRehash(size: number): void {
-    if (size < MIN_TABLE) size = MIN_TABLE;
-    if (size === this.t0.length) return;
-    this.t1 = new Int32Array(size);
-    this.rehashIdx = 0;
-    this.used1 = 0;
-  }
-
-  /** Moves up to n buckets from t0 to t1 (visiting at most 10n empty ones). True when done. */
+  /** Moves up to n buckets to the new table (visiting at most 10n empty ones). True when done. */
   rehashStep(n: number): boolean {
-    const t1 = this.t1;
-    if (t1 === null) return true;
-    const t0 = this.t0;
-    const m1 = t1.length - 1;
-    const next = this.next;
-    const hashes = this.hash;
-    let empty = n * 10;
-    while (n-- > 0 && this.used0 > 0) {
-      while (t0[this.rehashIdx] === 0) {
-        this.rehashIdx++;
-        if (--empty === 0) return false;
-      }
-      let e = t0[this.rehashIdx] - 1;
-      while (e >= 0) {
-        const nx = next[e];
-        const idx = hashes[e] & m1;
-        next[e] = t1[idx] - 1;
-        t1[idx] = e + 1;
-        this.used0--;
-        this.used1++;
-        e = nx;
-      }
-      t0[this.rehashIdx++] = 0;
-    }
-    if (this.used0 === 0) {
-      this.t0 = t1;
-      this.t1 = null;
-      this.used0 = this.used1;
-      this.used1 = 0;
-      this.rehashIdx = 0;
-      return true;
-    }
-    return false;
+    return this.table.step(n);
   }
 
   /** Rehashes in steps of 100 buckets for about `ms` milliseconds (cron). */
   rehashFor(ms: number): void {
-    if (this.t1 === null) return;
-    const deadline = performance.now() + ms;
-    while (!this.rehashStep(100)) if (performance.now() > deadline) return;
+    this.table.rehashFor(ms);
   }
 
   /** Starts shrinking when the table is less than 10% full, as Redis's cron does. */
   maybeShrink(): void {
-    if (this.t1 !== null) return;
-    const size = this.t0.length;
-    if (size > MIN_TABLE && this.count * 100 < size * 10) this.startRehash(nextPow2(Math.max(this.count, MIN_TABLE)));
+    this.table.maybeShrink();
   }
 
   // ---- expiry --------------------------------------------------------------------------------
@@ -578,35 +489,7 @@ export class Keyspace {
    * emit must not modify the keyspace.
    */
   scan(v: number, emit: (e: number) => void): number {
-    if (this.count === 0) return 0;
-    const next = this.next;
-    const t1 = this.t1;
-    if (t1 === null) {
-      const t = this.t0;
-      const m = t.length - 1;
-      for (let e = t[v & m] - 1; e >= 0; e = next[e]) emit(e);
-      v = (v | ~m) >>> 0;
-      v = rev32(v);
-      v = (v + 1) >>> 0;
-      return rev32(v);
-    }
-    let small = this.t0;
-    let large = t1;
-    if (small.length > large.length) {
-      small = t1;
-      large = this.t0;
-    }
-    const m0 = small.length - 1;
-    const m1 = large.length - 1;
-    for (let e = small[v & m0] - 1; e >= 0; e = next[e]) emit(e);
-    do {
-      for (let e = large[v & m1] - 1; e >= 0; e = next[e]) emit(e);
-      v = (v | ~m1) >>> 0;
-      v = rev32(v);
-      v = (v + 1) >>> 0;
-      v = rev32(v);
-    } while ((v & (m0 ^ m1)) !== 0);
-    return v;
+    return this.table.scan(v, emit);
   }
 
   /** Drops every key (the arena blocks are freed one by one unless `arenaCleared`). */
@@ -618,10 +501,7 @@ export class Keyspace {
       }
     }
     this.count = 0;
-    this.t0 = new Int32Array(MIN_TABLE);
-    this.t1 = null;
-    this.used0 = this.used1 = 0;
-    this.rehashIdx = 0;
+    this.table.reset(MIN_TABLE);
     this.expCount = 0;
     this.avgTtl = 0;
     this.objs = [];
@@ -635,7 +515,7 @@ export class Keyspace {
   /** Moves all contents of this keyspace into a fresh object and empties this one (SWAPDB). */
   swapWith(other: Keyspace): void {
     const fields = [
-      'count', 'hash', 'next', 'rec', 'meta', 'expi', 't0', 't1', 'rehashIdx', 'used0', 'used1',
+      'count', 'hash', 'next', 'rec', 'meta', 'expi', 'table',
       'expCount', 'expEnt', 'expAt', 'avgTtl', 'objs', 'objFree',
     ] as const;
     const a = this as unknown as Record<string, unknown>;
@@ -651,9 +531,32 @@ export class Keyspace {
   overheadBytes(): number {
     return (
       this.hash.byteLength + this.next.byteLength + this.rec.byteLength + this.meta.byteLength +
-      this.expi.byteLength + this.expEnt.byteLength + this.expAt.byteLength +
-      this.t0.byteLength + (this.t1 === null ? 0 : this.t1.byteLength)
+      this.expi.byteLength + this.expEnt.byteLength + this.expAt.byteLength + this.table.bytes()
     );
+  }
+
+  /**
+   * Verifies the dict (tests, debugging); throws an Error naming the first violation: the table
+   * (ChainedTable.check: every id in one chain, in its bucket), each entry's hash against its key
+   * bytes, and the expiry index with its back-pointers.
+   */
+  check(): void {
+    const fail = (m: string): never => {
+      throw new Error(`keyspace check: ${m}`);
+    };
+    const u8 = this.arena.u8;
+    const linked = this.table.check(this.count + 1, (e) => {
+      if (hashBytes(u8, this.keyOff(e), this.keyLen(e)) !== this.hash[e]) fail(`stale hash at ${e}`);
+    });
+    if (linked !== this.count) fail(`${linked} keys linked, count ${this.count}`);
+    let withTtl = 0;
+    for (let e = 0; e < this.count; e++) {
+      const x = this.expi[e];
+      if (x < 0) continue;
+      withTtl++;
+      if (x >= this.expCount || this.expEnt[x] !== e) fail(`expiry back-pointer of entry ${e}`);
+    }
+    if (withTtl !== this.expCount) fail(`${withTtl} keys with a TTL, expCount ${this.expCount}`);
   }
 }
 
@@ -665,8 +568,3 @@ function writeLenAt(u8: Uint8Array, q: number, n: number, oldV: number, keep: nu
   return newV;
 }
 
-function nextPow2(n: number): number {
-  let s = MIN_TABLE;
-  while (s < n) s *= 2;
-  return s;
-}

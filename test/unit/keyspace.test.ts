@@ -48,15 +48,20 @@ function check(ok: boolean, msg: string): void {
   if (!ok) throw new Error(msg);
 }
 
-/** Every bucket chain in both tables, as entry ids; each id in [0, count) exactly once. */
+/**
+ * Every bucket chain in both tables, walked here independently of ChainedTable.check (heads and
+ * next links hold refs, id + 1, 0 ending a chain); each id in [0, count) exactly once; then
+ * Keyspace.check().
+ */
 function checkStructure(ks: Keyspace): void {
+  ks.check();
   const seen = new Uint8Array(ks.count);
   let n0 = 0;
   let n1 = 0;
   const walk = (t: Int32Array, isT1: boolean): void => {
     const mask = t.length - 1;
     for (let i = 0; i < t.length; i++) {
-      for (let e = t[i] - 1; e >= 0; e = ks.next[e]) {
+      for (let e = t[i] - 1; e >= 0; e = ks.next[e] - 1) {
         check(e < ks.count, `entry ${e} beyond count ${ks.count}`);
         check(seen[e] === 0, `entry ${e} linked twice`);
         seen[e] = 1;
