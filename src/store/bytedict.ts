@@ -4,7 +4,7 @@
  * per element.
  *
  * Entries are rows of typed arrays indexed by a dense id in [0, size):
- *   hash  the key's 32-bit hash (as int32)    next  next id in the bucket chain (-1 ends)
+ *   hash  the key's 32-bit hash (as int32)    next  ref (id + 1) of the next entry in the chain, 0 ends
  *   rec   arena record offset (8-byte units)
  * The record, in the shared keyspace Arena, is `varint klen, key, varint vlen, value` (the same
  * layout as a keyspace record). Setting a value rewrites the record in place when it stays in its
@@ -15,15 +15,13 @@
  * are O(1) per element and unbiased, where Redis's bucket sampling is not quite). The price: an
  * id is valid only until the next delete.
  *
- * Buckets use separate chaining with two tables and incremental rehashing as in Redis's dict:
- * growing (load factor 1) or shrinking (below 10% full, which Redis checks after each delete from
- * a hash or set) allocates the new table and then moves one bucket per find/add/delete (plus
- * rehashStep from cron), so a 10M-field hash never stalls on one big move. While rehashing, a key
- * is in the new table exactly when its old-table bucket index is below rehashIdx (adds follow the
- * same rule), so a lookup probes one chain. Every key always sits in bucket `hash & mask` of the
- * table holding it, which is what Redis's reverse-binary SCAN cursor needs: every element present
- * for the whole scan is returned at least once, even when the table grows or shrinks between
- * calls.
+ * Buckets are a ChainedTable (chained-table.ts, shared with the keyspace and the skiplist's dict):
+ * separate chaining with two tables and incremental rehashing as in Redis's dict. Growing (load
+ * factor 1) or shrinking (below 10% full, which Redis checks after each delete from a hash or set)
+ * allocates the new table and then moves one bucket per find/add/delete (plus rehashStep from
+ * cron), so a 10M-field hash never stalls on one big move; a lookup probes one chain; and the
+ * reverse-binary SCAN cursor returns every element present for the whole scan at least once,
+ * even when the table grows or shrinks between calls.
  *
  * Buffers. Thousands of big hashes or sets may exist, so the entry arrays must not each reserve
  * address space and a memory mapping from the start (vm.max_map_count would cap the number of big
@@ -31,22 +29,16 @@
  * past 1 MiB per array (262144 entries) do they move to a resizable ArrayBuffer that grows in
  * place, as the skiplist's node heap does.
  */
-import { lenSize, readLen, rev32, writeLen } from './record.ts';
+import { lenSize, readLen, writeLen } from './record.ts';
 import { Arena } from './arena.ts';
 import type { StoredObject } from './keyspace.ts';
 import { hashBytes } from './hash.ts';
+import { ChainedTable, MIN_TABLE } from './chained-table.ts';
 
-const MIN_TABLE = 4;
 const MIN_ENTRIES = 4;
 /** Arrays up to this size are plain (copied when doubled); beyond, resizable in place. */
 const PLAIN_MAX_BYTES = 1 << 20;
 const MAX_ENTRIES = 2 ** 30;
-
-function tableSize(n: number): number {
-  let s = MIN_TABLE;
-  while (s < n) s *= 2;
-  return s;
-}
 
 /**
  * A copy of `a` with room for at least n elements (or `a` itself, resized in place, once it is on
@@ -82,10 +74,8 @@ export class ByteDict implements StoredObject {
   private next: Int32Array;
   private rec: Uint32Array;
 
-  /** Bucket tables: entry id + 1 per bucket head, 0 when empty. t1 is set while rehashing. */
-  private t0: Int32Array;
-  private t1: Int32Array | null = null;
-  private rehashIdx = 0;
+  /** The buckets: entry refs (id + 1), chained through `next` (tests read its state). */
+  table: ChainedTable;
 
   /**
    * @param arena where records go (the server passes the shared keyspace arena)
@@ -99,7 +89,7 @@ export class ByteDict implements StoredObject {
     this.hash = new Int32Array(cap);
     this.next = new Int32Array(cap);
     this.rec = new Uint32Array(cap);
-    this.t0 = new Int32Array(tableSize(expected));
+    this.table = new ChainedTable(this.hash, 0, this.next, 0, 1, 1, expected);
   }
 
   // ---- records -------------------------------------------------------------------------------
@@ -172,17 +162,12 @@ export class ByteDict implements StoredObject {
   /** Id of key b[o, o+n) (hash h = hashBytes of it, computed when omitted), or -1. */
   find(b: Uint8Array, o: number, n: number, h: number = hashBytes(b, o, n)): number {
     if (this.size === 0) return -1;
-    if (this.t1 !== null) this.rehashStep(1);
+    const table = this.table;
+    if (table.t1 !== null) table.step(1);
     h |= 0;
-    let t = this.t0;
-    let idx = h & (t.length - 1);
-    if (this.t1 !== null && idx < this.rehashIdx) {
-      t = this.t1;
-      idx = h & (t.length - 1);
-    }
     const hashes = this.hash;
     const next = this.next;
-    for (let e = t[idx] - 1; e >= 0; e = next[e]) {
+    for (let e = table.head(h) - 1; e >= 0; e = next[e] - 1) {
       if (hashes[e] === h && this.keyEquals(e, b, o, n)) return e;
     }
     return -1;
@@ -193,28 +178,19 @@ export class ByteDict implements StoredObject {
    * Returns its id (always the previous size).
    */
   add(b: Uint8Array, o: number, n: number, vb: Uint8Array | null, vo: number, vn: number, h: number = hashBytes(b, o, n)): number {
-    if (this.t1 !== null) this.rehashStep(1);
-    else if (this.size >= this.t0.length) this.startRehash(tableSize(this.size + 1));
     const e = this.size;
-    if (e >= this.hash.length) {
-      this.hash = grown(this.hash, e + 1);
-      this.next = grown(this.next, e + 1);
-      this.rec = grown(this.rec, e + 1);
-    }
-    const r = this.writeRecord(b, o, n, vb, vo, vn);
-    h |= 0;
-    this.hash[e] = h;
-    this.rec[e] = r;
-    let t = this.t0;
-    let idx = h & (t.length - 1);
-    if (this.t1 !== null && idx < this.rehashIdx) {
-      t = this.t1;
-      idx = h & (t.length - 1);
-    }
-    this.next[e] = t[idx] - 1;
-    t[idx] = e + 1;
+    if (e >= this.hash.length) this.growArrays(e + 1);
+    this.rec[e] = this.writeRecord(b, o, n, vb, vo, vn);
+    this.table.add(e + 1, h | 0); // writes hash[e]
     this.size = e + 1;
     return e;
+  }
+
+  private growArrays(n: number): void {
+    this.hash = grown(this.hash, n);
+    this.next = grown(this.next, n);
+    this.rec = grown(this.rec, n);
+    this.table.setViews(this.hash, this.next);
   }
 
   /** Replaces entry id's value with vb[vo, vo+vn). In place when the record keeps its class. */
@@ -248,16 +224,18 @@ export class ByteDict implements StoredObject {
 
   /** Removes entry id; the last entry (id size-1) moves into id. */
   deleteId(id: number): void {
-    const h = this.hash[id];
-    this.unlink(id, h);
+    const table = this.table;
+    table.unlink(id + 1);
     const size = this.recSize(id);
     this.arena.free(this.rec[id], size);
     this.recBytes -= Arena.capacity(size);
     const last = this.size - 1;
-    if (id !== last) this.moveEntry(last, id);
+    if (id !== last) {
+      table.move(last + 1, id + 1); // hash, next and the link that pointed at it
+      this.rec[id] = this.rec[last];
+    }
     this.size = last;
-    if (this.t1 !== null) this.rehashStep(1);
-    else this.maybeShrink();
+    table.afterDelete();
   }
 
   /** Removes key b[o, o+n); false when absent. */
@@ -268,69 +246,11 @@ export class ByteDict implements StoredObject {
     return true;
   }
 
-  /** The table and bucket index where a key of hash h lives (rehashIdx rule). */
-  private bucketTable(h: number): Int32Array {
-    const t = this.t0;
-    if (this.t1 !== null && (h & (t.length - 1)) < this.rehashIdx) return this.t1;
-    return t;
-  }
-
-  private unlink(e: number, h: number): void {
-    const t = this.bucketTable(h);
-    const idx = h & (t.length - 1);
-    const next = this.next;
-    let cur = t[idx] - 1;
-    if (cur === e) {
-      t[idx] = next[e] + 1;
-      return;
-    }
-    while (cur >= 0) {
-      const nx = next[cur];
-      if (nx === e) {
-        next[cur] = next[e];
-        return;
-      }
-      cur = nx;
-    }
-    throw new Error('bytedict: entry not in its bucket');
-  }
-
-  /** Moves entry `from` into the free id `to`, patching the link that pointed at it. */
-  private moveEntry(from: number, to: number): void {
-    const h = this.hash[from];
-    const t = this.bucketTable(h);
-    const idx = h & (t.length - 1);
-    const next = this.next;
-    let cur = t[idx] - 1;
-    if (cur === from) t[idx] = to + 1;
-    else {
-      for (;;) {
-        if (cur < 0) throw new Error('bytedict: moved entry not in its bucket');
-        const nx = next[cur];
-        if (nx === from) {
-          next[cur] = to;
-          break;
-        }
-        cur = nx;
-      }
-    }
-    this.hash[to] = h;
-    this.next[to] = next[from];
-    this.rec[to] = this.rec[from];
-  }
-
   // ---- rehashing -----------------------------------------------------------------------------
-
-  private startRehash(size: number): void {
-    if (size < MIN_TABLE) size = MIN_TABLE;
-    if (size === this.t0.length) return;
-    this.t1 = new Int32Array(size);
-    this.rehashIdx = 0;
-  }
 
   /** True while the table is being resized. */
   get rehashing(): boolean {
-    return this.t1 !== null;
+    return this.table.t1 !== null;
   }
 
   /**
@@ -338,43 +258,7 @@ export class ByteDict implements StoredObject {
    * does one step; cron may call it for more.
    */
   rehashStep(n: number): void {
-    const t1 = this.t1;
-    if (t1 === null) return;
-    const t0 = this.t0;
-    const m1 = t1.length - 1;
-    const next = this.next;
-    const hashes = this.hash;
-    let empty = n * 10;
-    let i = this.rehashIdx;
-    while (n > 0 && i < t0.length) {
-      let e = t0[i] - 1;
-      if (e < 0) {
-        i++;
-        if (--empty === 0) break;
-        continue;
-      }
-      while (e >= 0) {
-        const nx = next[e];
-        const idx = hashes[e] & m1;
-        next[e] = t1[idx] - 1;
-        t1[idx] = e + 1;
-        e = nx;
-      }
-      t0[i++] = 0;
-      n--;
-    }
-    this.rehashIdx = i;
-    if (i >= t0.length) {
-      this.t0 = t1;
-      this.t1 = null;
-      this.rehashIdx = 0;
-    }
-  }
-
-  /** Shrinks the table when under 10% full (Redis's htNeedsResize + dictResize after a delete). */
-  private maybeShrink(): void {
-    const size = this.t0.length;
-    if (size > MIN_TABLE && this.size * 10 < size) this.startRehash(tableSize(this.size));
+    this.table.step(n);
   }
 
   // ---- random, scan --------------------------------------------------------------------------
@@ -390,33 +274,7 @@ export class ByteDict implements StoredObject {
    * emit must not modify the dict.
    */
   scan(cursor: number, emit: (id: number) => void): number {
-    if (this.size === 0) return 0;
-    let v = cursor >>> 0;
-    const next = this.next;
-    const t1 = this.t1;
-    if (t1 === null) {
-      const t = this.t0;
-      const m = t.length - 1;
-      for (let e = t[v & m] - 1; e >= 0; e = next[e]) emit(e);
-      v = (v | ~m) >>> 0;
-      return rev32((rev32(v) + 1) >>> 0);
-    }
-    let small = this.t0;
-    let large = t1;
-    if (small.length > large.length) {
-      small = t1;
-      large = this.t0;
-    }
-    const m0 = small.length - 1;
-    const m1 = large.length - 1;
-    for (let e = small[v & m0] - 1; e >= 0; e = next[e]) emit(e);
-    // Every bucket of the larger table that expands the smaller table's bucket.
-    do {
-      for (let e = large[v & m1] - 1; e >= 0; e = next[e]) emit(e);
-      v = (v | ~m1) >>> 0;
-      v = rev32((rev32(v) + 1) >>> 0);
-    } while ((v & (m0 ^ m1)) !== 0);
-    return v;
+    return this.table.scan(cursor, emit);
   }
 
   // ---- whole dict ----------------------------------------------------------------------------
@@ -430,25 +288,18 @@ export class ByteDict implements StoredObject {
     this.hash = new Int32Array(0);
     this.next = new Int32Array(0);
     this.rec = new Uint32Array(0);
-    this.t0 = new Int32Array(MIN_TABLE);
-    this.t1 = null;
-    this.rehashIdx = 0;
+    this.table.setViews(this.hash, this.next);
+    this.table.reset(MIN_TABLE);
   }
 
   /** An independent copy (its own records in the same arena), with the same ids. */
   clone(): ByteDict {
     const d = new ByteDict(this.arena, 0);
     const n = this.size;
-    if (n > d.hash.length) {
-      d.hash = grown(d.hash, n);
-      d.next = grown(d.next, n);
-      d.rec = grown(d.rec, n);
-    }
+    if (n > d.hash.length) d.growArrays(n);
     d.hash.set(this.hash.subarray(0, n));
     d.next.set(this.next.subarray(0, n));
-    d.t0 = this.t0.slice();
-    d.t1 = this.t1 === null ? null : this.t1.slice();
-    d.rehashIdx = this.rehashIdx;
+    d.table = this.table.clone(d.hash, d.next);
     d.size = n;
     const arena = this.arena;
     for (let e = 0; e < n; e++) {
@@ -466,34 +317,37 @@ export class ByteDict implements StoredObject {
   /** Bytes held: entry arrays, tables and records (MEMORY USAGE). */
   memoryBytes(): number {
     return (
-      this.hash.byteLength + this.next.byteLength + this.rec.byteLength +
-      this.t0.byteLength + (this.t1 === null ? 0 : this.t1.byteLength) + this.recBytes + 96
+      this.hash.byteLength + this.next.byteLength + this.rec.byteLength + this.table.bytes() + this.recBytes + 96
     );
   }
 
-  /** Verifies the chains (tests): every id once, in its bucket, found by lookup. Throws. */
+  /**
+   * Verifies the dict (tests): the table (ChainedTable.check: every id in one chain, in its bucket,
+   * the rehash rule), every stored hash against its key bytes, and every key found by lookup.
+   * Throws an Error naming the first violation.
+   */
   check(): void {
-    const seen = new Uint8Array(this.size);
-    const visit = (t: Int32Array, from: number, inNew: boolean): void => {
-      for (let b = from; b < t.length; b++) {
-        for (let e = t[b] - 1; e >= 0; e = this.next[e]) {
-          if (e >= this.size) throw new Error(`bytedict check: id ${e} >= size`);
-          if (seen[e]) throw new Error(`bytedict check: id ${e} twice`);
-          seen[e] = 1;
-          const h = this.hash[e];
-          if ((h & (t.length - 1)) !== b) throw new Error(`bytedict check: id ${e} in wrong bucket`);
-          if (inNew && (h & (this.t0.length - 1)) >= this.rehashIdx) throw new Error(`bytedict check: id ${e} moved early`);
-          const o = this.keyOff(e);
-          const n = this.keyLen(e);
-          if ((hashBytes(this.arena.u8, o, n) | 0) !== h) throw new Error(`bytedict check: stale hash at ${e}`);
-        }
-      }
-    };
-    visit(this.t0, this.t1 === null ? 0 : this.rehashIdx, false);
-    if (this.t1 !== null) {
-      for (let b = 0; b < this.rehashIdx; b++) if (this.t0[b] !== 0) throw new Error('bytedict check: moved bucket not empty');
-      visit(this.t1, 0, true);
+    const u8 = this.arena.u8;
+    const linked = this.table.check(this.size + 1, (e) => {
+      const o = this.keyOff(e);
+      const n = this.keyLen(e);
+      const h = hashBytes(u8, o, n) | 0;
+      if (h !== this.hash[e]) throw new Error(`bytedict check: stale hash at ${e}`);
+    });
+    if (linked !== this.size) throw new Error(`bytedict check: ${linked} ids linked, size ${this.size}`);
+    for (let e = 0; e < this.size; e++) {
+      const o = this.keyOff(e);
+      const n = this.keyLen(e);
+      if (this.findNoStep(u8, o, n) !== e) throw new Error(`bytedict check: id ${e} not found by lookup`);
     }
-    for (let e = 0; e < this.size; e++) if (!seen[e]) throw new Error(`bytedict check: id ${e} in no chain`);
+  }
+
+  /** find without a rehash step (check must not change the state it checks). */
+  private findNoStep(b: Uint8Array, o: number, n: number): number {
+    const h = hashBytes(b, o, n) | 0;
+    for (let e = this.table.head(h) - 1; e >= 0; e = this.next[e] - 1) {
+      if (this.hash[e] === h && this.keyEquals(e, b, o, n)) return e;
+    }
+    return -1;
   }
 }

@@ -153,7 +153,7 @@ describe('ByteDict', () => {
       const seen = new Set<string>();
       let next = n0;
       let c = 0;
-      const tableOf = (): number => (d as unknown as { t0: Int32Array }).t0.length;
+      const tableOf = (): number => d.table.t0.length;
       const t0Start = tableOf();
       let minTable = t0Start;
       let maxTable = t0Start;
