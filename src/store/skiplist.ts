@@ -31,13 +31,14 @@
  * a skiplist frees its members one by one (`clear`, O(n)), like Redis's zslFree; a lazy free can
  * call deleteRangeByRank(0, k - 1) in slices.
  *
- * Dict. Separate chaining through the records' dict word, bucket heads in an Int32Array, with
- * Redis's incremental rehashing between two tables: growing to 2x (load factor 1) or shrinking
- * (below 10% full) allocates the new table (calloc: untouched pages cost nothing) and then moves
- * one bucket per dict operation, so 10M members are never moved in one go. Each node keeps its
+ * Dict. A ChainedTable (chained-table.ts, shared with the keyspace and ByteDict) over the node
+ * heap itself: node x's member hash and dict chain link are the words 2x+4 and 2x+5 (stride 2),
+ * and node ids are the table's refs (0, the header, is never a member). Redis's incremental
+ * rehashing between two tables: growing to 2x (load factor 1) or shrinking (below 10% full, after
+ * deletes) allocates the new table (calloc: untouched pages cost nothing) and then moves one
+ * bucket per dict operation, so 10M members are never moved in one go. Each node keeps its
  * member's hash, so moving a chain never touches member bytes, and a lookup compares bytes only on
- * a hash match. A key is in the new table exactly when its old bucket index is below rehashIdx
- * (inserts during a rehash follow the same rule), so every lookup probes one chain, not two.
+ * a hash match; every lookup probes one chain, not two.
  *
  * Buffers. The node heap starts as a plain ArrayBuffer that doubles by copying (at most 1 MiB
  * copied, ~30K nodes); past that it becomes a resizable ArrayBuffer that grows in place (8 GiB of
@@ -67,9 +68,10 @@
  * Node ids are valid until their member is deleted (setScore keeps the id). Nothing here may be
  * called from inside a visitor.
  */
-import { lenSize, readLen, rev32 } from './record.ts';
+import { lenSize, readLen } from './record.ts';
 import { Arena } from './arena.ts';
 import { hashBytes } from './hash.ts';
+import { ChainedTable, MIN_TABLE } from './chained-table.ts';
 
 export const MAX_LEVEL = 32;
 /** Null node id (the header's id; the header is never a member). */
@@ -89,7 +91,6 @@ const HEAD_UNITS = 3;
 const MAX_HEAP_BYTES = 2 ** 33;
 /** Heaps up to this size are plain (copied when doubled); beyond, resizable in place. */
 const PLAIN_MAX_BYTES = 1 << 20;
-const MIN_TABLE = 4;
 
 /** Score interval (Redis's zrangespec): min..max, each end inclusive unless minex / maxex. */
 export interface ScoreRange {
@@ -199,10 +200,8 @@ export class Skiplist {
   /** Heap units in free records. */
   private freeUnits = 0;
 
-  /** Dict tables: node id per bucket head, 0 when empty. t1 is set while rehashing. */
-  private t0: Int32Array = new Int32Array(MIN_TABLE);
-  private t1: Int32Array | null = null;
-  private rehashIdx = 0;
+  /** The member dict: node ids chained through their W_DNEXT words, hashes in W_HASH. */
+  private dict: ChainedTable;
 
   private seed: number;
 
@@ -221,11 +220,7 @@ export class Skiplist {
     this.f64 = new Float64Array(this.heap);
     this.i32 = new Int32Array(this.heap);
     this.initHeader();
-    if (expected > MIN_TABLE) {
-      let t = MIN_TABLE;
-      while (t < expected) t *= 2;
-      this.t0 = new Int32Array(t);
-    }
+    this.dict = new ChainedTable(this.i32, W_HASH, this.i32, W_DNEXT, 2, 0, expected);
   }
 
   private initHeader(): void {
@@ -363,6 +358,7 @@ export class Skiplist {
         this.heap = nb;
         this.f64 = new Float64Array(nb);
         this.i32 = new Int32Array(nb);
+        this.dict.setViews(this.i32, this.i32);
       }
     }
     this.heapTop = end;
@@ -390,21 +386,16 @@ export class Skiplist {
   /** Node of member b[o, o+n) (hash h, default computed), 0 when absent. */
   find(b: Uint8Array, o: number, n: number, h = hashBytes(b, o, n)): number {
     if (this.size === 0) return 0;
-    if (this.t1 !== null) this.rehashStep(1);
+    const dict = this.dict;
+    if (dict.t1 !== null) dict.step(1);
     return this.lookup(b, o, n, h | 0); // int32: no boxed number on calls
   }
 
   /** find without a rehash step. */
   private lookup(b: Uint8Array, o: number, n: number, h: number): number {
-    let t = this.t0;
-    let idx = h & (t.length - 1);
-    if (this.t1 !== null && idx < this.rehashIdx) {
-      t = this.t1;
-      idx = h & (t.length - 1);
-    }
     const i32 = this.i32;
     const hh = h | 0;
-    let x = t[idx];
+    let x = this.dict.head(hh);
     while (x !== 0) {
       if (i32[x * 2 + W_HASH] === hh && this.memberEquals(x, b, o, n)) return x;
       x = i32[x * 2 + W_DNEXT];
@@ -421,58 +412,16 @@ export class Skiplist {
     return true;
   }
 
-  private dictAdd(x: number, h: number): void {
-    if (this.t1 !== null) this.rehashStep(1);
-    else if (this.size > this.t0.length) this.startRehash(this.t0.length * 2);
-    // While rehashing, a key whose old bucket has not been moved yet goes into the old table (the
-    // bucket moves later): lookups then pick the table from the old bucket index alone.
-    let t = this.t0;
-    let idx = h & (t.length - 1);
-    if (this.t1 !== null && idx < this.rehashIdx) {
-      t = this.t1;
-      idx = h & (t.length - 1);
-    }
-    this.i32[x * 2 + W_DNEXT] = t[idx];
-    t[idx] = x;
-  }
-
+  /** Unlinks node x from the dict, then one rehash step. */
   private dictRemove(x: number): void {
-    const i32 = this.i32;
-    const h = i32[x * 2 + W_HASH];
-    let t = this.t0;
-    let idx = h & (t.length - 1);
-    if (this.t1 !== null && idx < this.rehashIdx) {
-      t = this.t1;
-      idx = h & (t.length - 1);
-    }
-    let cur = t[idx];
-    const nx = i32[x * 2 + W_DNEXT];
-    if (cur === x) {
-      t[idx] = nx;
-    } else {
-      for (;;) {
-        if (cur === 0) throw new Error('skiplist: node not in its dict bucket');
-        const c = i32[cur * 2 + W_DNEXT];
-        if (c === x) {
-          i32[cur * 2 + W_DNEXT] = nx;
-          break;
-        }
-        cur = c;
-      }
-    }
-    if (this.t1 !== null) this.rehashStep(1);
-  }
-
-  private startRehash(size: number): void {
-    if (size < MIN_TABLE) size = MIN_TABLE;
-    if (size === this.t0.length) return;
-    this.t1 = new Int32Array(size);
-    this.rehashIdx = 0;
+    const dict = this.dict;
+    dict.unlink(x);
+    if (dict.t1 !== null) dict.step(1);
   }
 
   /** True while the dict is being resized. */
   get rehashing(): boolean {
-    return this.t1 !== null;
+    return this.dict.t1 !== null;
   }
 
   /**
@@ -480,49 +429,12 @@ export class Skiplist {
    * rehash is in progress afterwards. Each dict operation does one step; cron may do more.
    */
   rehashStep(n: number): boolean {
-    const t1 = this.t1;
-    if (t1 === null) return true;
-    const t0 = this.t0;
-    const m1 = t1.length - 1;
-    const i32 = this.i32;
-    let empty = n * 10;
-    let i = this.rehashIdx;
-    while (n > 0 && i < t0.length) {
-      let x = t0[i];
-      if (x === 0) {
-        i++;
-        if (--empty === 0) break;
-        continue;
-      }
-      while (x !== 0) {
-        const nx = i32[x * 2 + W_DNEXT];
-        const idx = i32[x * 2 + W_HASH] & m1;
-        i32[x * 2 + W_DNEXT] = t1[idx];
-        t1[idx] = x;
-        x = nx;
-      }
-      t0[i++] = 0;
-      n--;
-    }
-    this.rehashIdx = i;
-    if (i >= t0.length) {
-      this.t0 = t1;
-      this.t1 = null;
-      this.rehashIdx = 0;
-      return true;
-    }
-    return false;
+    return this.dict.step(n);
   }
 
   /** Starts shrinking the dict when under 10% full (Redis's htNeedsResize + dictResize). */
   private maybeShrink(): void {
-    if (this.t1 !== null) return;
-    const size = this.t0.length;
-    if (size > MIN_TABLE && this.size * 10 < size) {
-      let t = MIN_TABLE;
-      while (t < this.size) t *= 2;
-      this.startRehash(t);
-    }
+    this.dict.maybeShrink();
   }
 
   // ---- insert / delete / update --------------------------------------------------------------
@@ -554,11 +466,9 @@ export class Skiplist {
     const i32 = this.i32;
     this.f64[x] = score;
     i32[x * 2 + W_MEM] = mem;
-    const hh = h | 0;
-    i32[x * 2 + W_HASH] = hh;
     i32[x * 2 + W_LEVEL] = L;
     this.link(x);
-    this.dictAdd(x, hh);
+    this.dict.add(x, h | 0); // writes the W_HASH and W_DNEXT words
     return x;
   }
 
@@ -1100,9 +1010,7 @@ export class Skiplist {
     this.tail = 0;
     this.freeHeads.fill(0);
     this.freeUnits = 0;
-    this.t0 = new Int32Array(MIN_TABLE);
-    this.t1 = null;
-    this.rehashIdx = 0;
+    this.dict.reset(MIN_TABLE);
     this.initHeader();
   }
 
@@ -1132,33 +1040,7 @@ export class Skiplist {
    * `hash & mask` of the table holding it. emit must not modify the skiplist.
    */
   scan(cursor: number, emit: (x: number) => void): number {
-    if (this.size === 0) return 0;
-    const i32 = this.i32;
-    let v = cursor >>> 0;
-    const t1 = this.t1;
-    if (t1 === null) {
-      const t = this.t0;
-      const m = t.length - 1;
-      for (let x = t[v & m]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
-      v = (v | ~m) >>> 0;
-      return rev32((rev32(v) + 1) >>> 0);
-    }
-    let small = this.t0;
-    let large = t1;
-    if (small.length > large.length) {
-      small = t1;
-      large = this.t0;
-    }
-    const m0 = small.length - 1;
-    const m1 = large.length - 1;
-    for (let x = small[v & m0]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
-    // Every bucket of the larger table that expands the smaller table's bucket.
-    do {
-      for (let x = large[v & m1]; x !== 0; x = i32[x * 2 + W_DNEXT]) emit(x);
-      v = (v | ~m1) >>> 0;
-      v = rev32((rev32(v) + 1) >>> 0);
-    } while ((v & (m0 ^ m1)) !== 0);
-    return v;
+    return this.dict.scan(cursor, emit);
   }
 
   /** Frees every member and empties the skiplist, with a fresh small node heap (O(n)). */
@@ -1167,6 +1049,7 @@ export class Skiplist {
     this.heap = new ArrayBuffer(4096);
     this.f64 = new Float64Array(this.heap);
     this.i32 = new Int32Array(this.heap);
+    this.dict.setViews(this.i32, this.i32);
     this.initHeader();
   }
 
@@ -1175,7 +1058,7 @@ export class Skiplist {
    * tables and the arena blocks of its members (MEMORY USAGE).
    */
   memoryBytes(): number {
-    return this.heapTop * 8 + this.t0.byteLength + (this.t1 === null ? 0 : this.t1.byteLength) + this.memberBytes + 200;
+    return this.heapTop * 8 + this.dict.bytes() + this.memberBytes + 200;
   }
 
   /** Allocation counters (tests, benchmarks, DEBUG-style reporting). */
@@ -1184,7 +1067,7 @@ export class Skiplist {
       heapBytes: this.heap.byteLength,
       heapUsedBytes: this.heapTop * 8,
       freeBytes: this.freeUnits * 8,
-      dictBytes: this.t0.byteLength + (this.t1 === null ? 0 : this.t1.byteLength),
+      dictBytes: this.dict.bytes(),
       memberBytes: this.memberBytes,
       level: this.level,
     };
@@ -1260,34 +1143,13 @@ export class Skiplist {
         x = y;
       }
     }
-    // Dict: every entry is a live node in the right bucket with its member's hash; count matches.
-    let entries = 0;
+    // Dict: the table's own invariants (ChainedTable.check), every entry a live node with its
+    // member's hash, one entry per member.
     const u8 = this.arena.u8;
-    const visitTable = (t: Int32Array, from: number): void => {
-      for (let b = from; b < t.length; b++) {
-        for (let x = t[b]; x !== 0; x = i32[x * 2 + W_DNEXT]) {
-          if (x <= 0 || x >= this.heapTop || rankOf[x] <= 0) fail(`dict entry ${x} not in list`);
-          const h = i32[x * 2 + W_HASH];
-          if ((h & (t.length - 1)) !== b) fail(`dict entry ${x} in wrong bucket`);
-          if ((hashBytes(u8, this.memberOff(x), this.memberLen(x)) | 0) !== h) fail(`stale hash at ${x}`);
-          if (++entries > this.size) fail('dict has more entries than size');
-        }
-      }
-    };
-    if (this.t1 === null) visitTable(this.t0, 0);
-    else {
-      for (let b = 0; b < this.rehashIdx; b++) if (this.t0[b] !== 0) fail('moved bucket not empty');
-      // Old-table chains hold only keys of unmoved buckets (checked by the bucket test above);
-      // new-table keys must come from moved buckets.
-      visitTable(this.t0, this.rehashIdx);
-      const m0 = this.t0.length - 1;
-      for (let b = 0; b < this.t1.length; b++) {
-        for (let x = this.t1[b]; x !== 0; x = i32[x * 2 + W_DNEXT]) {
-          if ((i32[x * 2 + W_HASH] & m0) >= this.rehashIdx) fail(`node ${x} in the new table before its bucket moved`);
-        }
-      }
-      visitTable(this.t1, 0);
-    }
+    const entries = this.dict.check(this.heapTop, (x) => {
+      if (x <= 0 || rankOf[x] <= 0) fail(`dict entry ${x} not in list`);
+      if ((hashBytes(u8, this.memberOff(x), this.memberLen(x)) | 0) !== i32[x * 2 + W_HASH]) fail(`stale hash at ${x}`);
+    });
     if (entries !== this.size) fail(`dict has ${entries} entries, size ${this.size}`);
     for (let x = i32[W_FWD]; x !== 0; x = i32[x * 2 + W_FWD]) {
       const o = this.memberOff(x);
