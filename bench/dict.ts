@@ -72,7 +72,6 @@ function randomIndices(count: number, n: number, seed: number): Int32Array {
 
 // The timed loops, one small function per dict type so that each is optimised on its own (not
 // by on-stack replacement inside one long async function) and its call site stays monomorphic.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 function ksFinds(ks: any, keys: Uint8Array, hashes: Uint32Array, pick: Int32Array, q: number): number {
   let sink = 0;
   for (let k = 0; k < q; k++) {
