@@ -1,13 +1,15 @@
 // Aggregate types: Spindle vs redis-server — memory per key/member, Spindle GC
 // pauses under a write load, and ZADD/ZRANK cost against sorted-set size.
 //
-//   node bench/aggregates.ts [--scenarios hashes,zsets,bigzset,complexity] [--quick] [--out file.md]
+//   node bench/aggregates.ts [--scenarios hashes,zsets,bigzset,bighash,complexity] [--quick] [--out file.md]
 //
 // Scenarios (each on fresh server processes, one server at a time, same flags):
 //   hashes      N keys h:%012d, each HSET of 5 fields (f1..f5, 10-byte values)   -> listpack
 //   zsets       N keys z:%012d, each ZADD of 5 members (m1..m5, small scores)   -> listpack
 //   bigzset     one sorted set of M members m:%d with random scores, ZADDs of
 //               100 members each                                              -> skiplist
+//   bighash     one hash of H fields f:%d with 10-byte values, HSETs of 100
+//               fields each                                                   -> hashtable
 //   complexity  one sorted set grown to 1M members; at 1K/10K/100K/1M the mean
 //               µs per ZADD (new member) and per ZRANK (random member), pipelined
 // For the memory scenarios the report gives (RSS delta)/count and (INFO
@@ -63,7 +65,7 @@ into Spindle (fresh processes, one at a time) and reports bytes per key or
 member and the encoding; runs a bounded write load and reports Spindle's GC
 pauses; measures ZADD/ZRANK cost at growing sorted-set sizes.`;
 
-const ALL_SCENARIOS = ['hashes', 'zsets', 'lists', 'bigzset', 'complexity'] as const;
+const ALL_SCENARIOS = ['hashes', 'zsets', 'lists', 'bigzset', 'bighash', 'complexity'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 const OPTIONS = [
@@ -72,6 +74,7 @@ const OPTIONS = [
   { names: ['--n'], kind: 'string' as const, help: 'keys for hashes and zsets (default 1000000; quick: 20000)' },
   { names: ['--m'], kind: 'string' as const, help: 'members of the big sorted set (default 10000000; quick: 200000)' },
   { names: ['--zadd-members'], kind: 'string' as const, default: '100', help: 'members per ZADD when loading the big sorted set' },
+  { names: ['--hash-fields'], kind: 'string' as const, help: 'fields of the big hash (default 1000000; quick: 100000)' },
   { names: ['--complexity-sizes'], kind: 'string' as const, help: 'sorted-set sizes to measure at (default 1k,10k,100k,1m; quick: 1k,10k,100k)' },
   { names: ['--complexity-ops'], kind: 'string' as const, help: 'ZADDs and ZRANKs measured per size (default 20000; quick: 5000)' },
   { names: ['--complexity-batch'], kind: 'string' as const, default: '1000', help: 'commands per timed pipelined round' },
@@ -447,7 +450,7 @@ async function runPipelined(
 // ---------------------------------------------------------------------------
 
 interface MemScenario {
-  name: 'hashes' | 'zsets' | 'lists' | 'bigzset';
+  name: 'hashes' | 'zsets' | 'lists' | 'bigzset' | 'bighash';
   title: string;
   /** What one counted unit is: 'key' or 'member'. */
   unit: string;
@@ -506,7 +509,7 @@ function bigScore(seed: number, j: number): number {
   return mix32((j ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
 }
 
-function makeScenarios(n: number, m: number, zaddMembers: number, seed: number): Map<string, MemScenario> {
+function makeScenarios(n: number, m: number, zaddMembers: number, seed: number, hf: number): Map<string, MemScenario> {
   const out = new Map<string, MemScenario>();
   const dbsizeCheck = async (h: ServerHandle, problems: string[]) => safeDbsize(h, problems);
 
@@ -646,6 +649,46 @@ function makeScenarios(n: number, m: number, zaddMembers: number, seed: number):
     },
     describe: `one key \`bz\` with M members \`m:%d\` (0..M-1), random integer scores in [0, 2^32) (seeded hash of the index), loaded by \`ZADD bz s m …\` of ${zaddMembers} members per command`,
     describeWrite: 'alternately ZADD of a new random score and ZINCRBY 1 for a random existing member',
+  });
+
+  const hsetFields = 100;
+  out.set('bighash', {
+    name: 'bighash',
+    title: `bighash: one hash of ${fmtNum(hf)} fields`,
+    unit: 'field',
+    count: hf,
+    commands: Math.ceil(hf / hsetFields),
+    perCommand: hsetFields,
+    buildLoad: (from, to) => {
+      let s = '';
+      for (let c = from; c < to; c++) {
+        const args = ['HSET', 'bh'];
+        const hi = Math.min(hf, (c + 1) * hsetFields);
+        for (let j = c * hsetFields; j < hi; j++) args.push(`f:${j}`, letters(j, 10));
+        s += resp(args);
+      }
+      return s;
+    },
+    sampleKey: 'bh',
+    expectEncoding: 'hashtable',
+    checkCount: async (h, problems) => {
+      try {
+        const len = await command(h.port, ['HLEN', 'bh'], 60000);
+        if (typeof len !== 'number') throw new Error(`HLEN returned ${JSON.stringify(len)}`);
+        return len;
+      } catch (e) {
+        problems.push(`${h.label} bighash: HLEN failed: ${(e as Error).message}`);
+        return undefined;
+      }
+    },
+    samples: () => spotIndices(hf).map((j) => [['HGET', 'bh', `f:${j}`], letters(j, 10)]),
+    buildWrite: (rng, from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += resp(['HSET', 'bh', `f:${rng.below(hf)}`, letters(rng.u32(), 10)]);
+      return s;
+    },
+    describe: `one key \`bh\` with H fields \`f:%d\` (0..H-1) and 10-byte letter values, loaded by \`HSET bh f v …\` of ${hsetFields} fields per command`,
+    describeWrite: 'HSET of a random existing field with a new 10-byte value',
   });
   return out;
 }
@@ -1089,6 +1132,7 @@ async function main(): Promise<void> {
   const n = parseCount(pick('n', '1000000', '20000'));
   const m = parseCount(pick('m', '10000000', '200000'));
   const zaddMembers = Math.max(1, parseCount(str('zadd-members')));
+  const hf = parseCount(pick('hash-fields', '1000000', '100000'));
   if (n < 1 || m < 1) throw new UsageError('--n and --m must be at least 1');
   const cfg: Config = {
     spindleCmd: resolveSpindleCmd(str('spindle-cmd'), splitCommand(str('spindle-node-args'))),
@@ -1119,7 +1163,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const problems: string[] = [];
-  const defs = makeScenarios(n, m, zaddMembers, cfg.seed);
+  const defs = makeScenarios(n, m, zaddMembers, cfg.seed, hf);
   const memResults: MemResult[] = [];
   let cx: { redis?: ComplexityResult; spindle?: ComplexityResult } | undefined;
 
