@@ -24,19 +24,19 @@
 import { IntList } from '../util/int-list.ts';
 import type { Argv } from '../protocol/argv.ts';
 import { INVALID_CURSOR, NOT_FLOAT, NAN_OR_INF, OVERFLOW, SYNTAX, wrongArity } from '../protocol/errors.ts';
-import { ByteDict } from '../store/bytedict.ts';
-import { ENC_HT, ENC_LISTPACK, OBJ_HASH, listpackRecordLength, type Keyspace } from '../store/keyspace.ts';
+import type { ByteDict } from '../store/bytedict.ts';
+import { OBJ_HASH } from '../store/keyspace.ts';
 import {
-  LpEntry, lpAppend, lpBytes, lpDeleteRangeWithEntry, lpEntrySizeFor, lpFind, lpFirst, lpGet, lpLength, lpNew, lpNext, lpReplace,
-  lpSafeToAdd, lpSeek,
-} from '../store/listpack.ts';
+  ent, found, hashDictOf, hashEditor as editor, hashGet, hashIsListpack as isListpack, hashLength, lpValue, numBuf,
+} from '../store/hash-type.ts';
+import { lpDeleteRangeWithEntry, lpFind, lpFirst, lpGet, lpLength, lpNext, lpSeek } from '../store/listpack.ts';
 import { globMatch } from '../util/glob.ts';
 import {
   formatInt64, formatLongDoubleHuman, int64ByteLength, longDoubleAdd, longDoubleFromInt64, longDoubleIsFinite,
   parseInt64, parseLongDouble, type LongDouble,
 } from '../util/numbers.ts';
-import type { Client } from '../server/client.ts';
-import { NOTIFY_GENERIC, NOTIFY_HASH } from '../server/config-table.ts';
+import type { CommandClient } from './context.ts';
+import { NOTIFY_GENERIC, NOTIFY_HASH } from '../store/events.ts';
 import { parseScanCursor, parseScanOptions, registerDuplicator, scanOptions } from './keys.ts';
 import type { CommandDef } from './registry.ts';
 import { addInt64, argInt64, wrongType } from './util.ts';
@@ -47,318 +47,75 @@ const INCR_NAN_OR_INF = 'ERR value is NaN or Infinity';
 const RANGE_WITHVALUES = 'ERR value is out of range';
 const RANGE_COUNT = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 
-const HASH_LP = OBJ_HASH | (ENC_LISTPACK << 4);
-const HASH_HT = OBJ_HASH | (ENC_HT << 4);
-
 const LONG_MAX = 9223372036854775807n;
-
-/** Listpack entries are decoded into this one scratch entry (never held across calls). */
-const ent = new LpEntry();
-/** Decimal text of an integer listpack entry (int64: at most 20 bytes). */
-const numBuf = new Uint8Array(24);
 
 registerDuplicator(OBJ_HASH, (obj) => (obj as ByteDict).clone());
 
-// ---- data-type API -------------------------------------------------------------------------
-
-function isListpack(db: Keyspace, e: number): boolean {
-  return ((db.meta[e] >>> 4) & 15) === ENC_LISTPACK;
-}
-
-function dictOf(db: Keyspace, e: number): ByteDict {
-  return db.getObject(e) as ByteDict;
-}
-
-/** Fields in hash entry e (hashTypeLength). */
-function hashLength(db: Keyspace, e: number): number {
-  return isListpack(db, e) ? lpLength(db.valView(e)) >>> 1 : dictOf(db, e).size;
-}
-
-/** Bytes of the value found by hashGet: valBuf[valOff, valOff+valLen). */
-let valBuf: Uint8Array = numBuf;
-let valOff = 0;
-let valLen = 0;
-/** For a listpack integer found by hashGet: its value (valIsInt); else valInt is unused. */
-let valIsInt = false;
-let valInt: number | bigint = 0;
-
-/** Points valBuf/valOff/valLen at the listpack entry at p (integers as decimal text). */
-function lpValue(lp: Uint8Array, p: number): void {
-  lpGet(lp, p, ent);
-  if (ent.isInt) {
-    valIsInt = true;
-    valInt = ent.int;
-    valBuf = numBuf;
-    valOff = 0;
-    valLen = formatInt64(ent.int, numBuf, 0);
-  } else {
-    valIsInt = false;
-    valBuf = lp;
-    valOff = ent.strOff;
-    valLen = ent.strLen;
-  }
-}
-
-/**
- * Looks field b[o, o+n) up in hash entry e; when present, points valBuf/valOff/valLen at its value
- * (no copy: valid until the hash or the arena changes) and returns true.
- */
-function hashGet(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): boolean {
-  if (isListpack(db, e)) {
-    const lp = db.valView(e);
-    const p = lpFind(lp, lpFirst(lp), b, o, n, 1);
-    if (p < 0) return false;
-    lpValue(lp, lpNext(lp, p));
-    return true;
-  }
-  const d = dictOf(db, e);
-  const id = d.find(b, o, n);
-  if (id < 0) return false;
-  valIsInt = false;
-  valBuf = d.arena.u8;
-  valOff = d.valOff(id);
-  valLen = d.valLen(id);
-  return true;
-}
-
-/**
- * A copy of the value of field b[o, o+n) of hash entry e (integers as decimal text), or null when
- * the field is absent or e is not a hash. For SORT's BY/GET key->field patterns.
- */
-export function hashFieldValue(db: Keyspace, e: number, b: Uint8Array, o: number, n: number): Uint8Array | null {
-  if ((db.meta[e] & 15) !== OBJ_HASH || !hashGet(db, e, b, o, n)) return null;
-  return valBuf.slice(valOff, valOff + valLen);
-}
-
-const fieldScratch = new Uint8Array(24);
-
-/** A ByteDict holding the pairs of listpack lp (hashTypeConvertListpack). */
-function listpackToDict(db: Keyspace, lp: Uint8Array): ByteDict {
-  const d = new ByteDict(db.arena, lpLength(lp) >>> 1);
-  for (let p = lpFirst(lp); p >= 0; ) {
-    const vp = lpNext(lp, p);
-    lpGet(lp, p, ent);
-    let fb: Uint8Array = lp;
-    let fo = ent.strOff;
-    let fn = ent.strLen;
-    if (ent.isInt) {
-      fb = fieldScratch;
-      fo = 0;
-      fn = formatInt64(ent.int, fieldScratch, 0);
-    }
-    lpValue(lp, vp);
-    d.add(fb, fo, fn, valBuf, valOff, valLen);
-    p = lpNext(lp, vp);
-  }
-  return d;
-}
-
-/*
- * Writes to one hash go through this editor: open() on the key's entry (or on a key to create),
- * any number of set()/tryConversion() calls, then close() stores the result: a listpack that was
- * reallocated is copied back into the record, a conversion puts the dict in the object slot, a
- * new key is added. Between open and close no other key may be looked up (entry ids and the
- * record view would go stale). One instance serves every command (commands never nest).
- */
-class HashEditor {
-  private db!: Keyspace;
-  private e = -1;
-  /** The listpack being edited (a view of the record, or a new array), null once a dict. */
-  private lp: Uint8Array | null = null;
-  /** The record's view as opened (to tell whether lp was reallocated). */
-  private view: Uint8Array | null = null;
-  private dict: ByteDict | null = null;
-  private converted = false;
-  private maxEntries = 0;
-  private maxValue = 0;
-
-  open(c: Client, e: number): void {
-    const db = c.db;
-    this.db = db;
-    this.e = e;
-    this.converted = false;
-    this.maxEntries = c.srv.config.num('hash-max-listpack-entries');
-    this.maxValue = c.srv.config.num('hash-max-listpack-value');
-    if (e < 0) {
-      this.lp = scratchListpack();
-      this.view = null;
-      this.dict = null;
-    } else if (isListpack(db, e)) {
-      this.lp = this.view = db.valView(e);
-      this.dict = null;
-    } else {
-      this.lp = this.view = null;
-      this.dict = dictOf(db, e);
-    }
-  }
-
-  /** hashTypeTryConversion: converts when any of argv[from..to] is longer than the value limit. */
-  tryConversion(argv: Argv, from: number, to: number): void {
-    if (this.lp === null) return;
-    let sum = 0;
-    for (let i = from; i <= to; i++) {
-      const n = argv.len[i];
-      if (n > this.maxValue) {
-        this.convert();
-        return;
-      }
-      sum += n;
-    }
-    if (!lpSafeToAdd(this.lp, sum)) this.convert();
-  }
-
-  private convert(): void {
-    this.dict = listpackToDict(this.db, this.lp as Uint8Array);
-    this.lp = null;
-    this.converted = true;
-  }
-
-  /** Sets field f to value v (hashTypeSet). Returns 1 when the field was created, 0 when updated. */
-  set(fb: Uint8Array, fo: number, fn: number, vb: Uint8Array, vo: number, vn: number): number {
-    let lp = this.lp;
-    if (lp !== null) {
-      if (fn > this.maxValue || vn > this.maxValue) {
-        this.convert();
-      } else {
-        const p = lpFind(lp, lpFirst(lp), fb, fo, fn, 1);
-        if (p >= 0) {
-          lp = withRoom(lp, lpEntrySizeFor(vb, vo, vn)); // offsets survive the move
-          this.lp = lpReplace(lp, lpNext(lp, p), vb, vo, vn);
-          return 0;
-        }
-        lp = withRoom(lp, lpEntrySizeFor(fb, fo, fn) + lpEntrySizeFor(vb, vo, vn));
-        lp = lpAppend(lp, fb, fo, fn);
-        this.lp = lpAppend(lp, vb, vo, vn);
-        if (lpLength(this.lp) >>> 1 > this.maxEntries) this.convert();
-        return 1;
-      }
-    }
-    const d = this.dict as ByteDict;
-    const id = d.find(fb, fo, fn);
-    if (id >= 0) {
-      d.setValue(id, vb, vo, vn);
-      return 0;
-    }
-    d.add(fb, fo, fn, vb, vo, vn);
-    return 1;
-  }
-
-  /** Stores the result under key argv[keyIdx] (the key looked up just before open). */
-  close(c: Client, argv: Argv, keyIdx: number): void {
-    const db = this.db;
-    let e = this.e;
-    if (e < 0) {
-      const lp = this.lp;
-      if (lp !== null) {
-        const n = lpBytes(lp);
-        e = c.srv.addKey(db, argv, keyIdx, listpackRecordLength(argv.len[keyIdx], n), HASH_LP);
-        db.arena.u8.set(lp.subarray(0, n), db.valOff(e));
-      } else {
-        e = c.srv.addKey(db, argv, keyIdx, 0, HASH_LP);
-        db.setObject(e, this.dict);
-        db.meta[e] = (db.meta[e] & ~0xff) | HASH_HT;
-      }
-    } else if (this.converted) {
-      db.setObject(e, this.dict);
-      db.meta[e] = (db.meta[e] & ~0xff) | HASH_HT;
-    } else if (this.lp !== null && this.lp !== this.view) {
-      db.storeListpack(e, this.lp);
-    }
-    this.lp = this.view = null;
-    this.dict = null;
-  }
-}
-
-const editor = new HashEditor();
-
-/*
- * Listpacks are built and grown in one reused scratch buffer rather than in a fresh small array per
- * command: a new key's listpack starts here, and an existing one moves here (one copy) when its
- * record has no room for a write. The scratch is off-heap (an explicit ArrayBuffer), which also
- * matters for speed: asking a small on-heap typed array for its `.buffer` (as the listpack code
- * does to detect overlapping sources) makes V8 move it off the heap first.
- */
-const SCRATCH_BYTES = 1 << 16;
-const lpScratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES));
-const EMPTY_LP = lpNew();
-
-/** The scratch buffer holding an empty listpack. */
-function scratchListpack(): Uint8Array {
-  lpScratch.set(EMPTY_LP);
-  return lpScratch;
-}
-
-/**
- * lp itself when it has `extra` spare bytes (or cannot move to the scratch), else a copy of it in
- * the scratch buffer.
- */
-function withRoom(lp: Uint8Array, extra: number): Uint8Array {
-  const used = lpBytes(lp);
-  if (used + extra <= lp.length || lp === lpScratch || used + extra > SCRATCH_BYTES) return lp;
-  lpScratch.set(lp.subarray(0, used));
-  return lpScratch;
+/** Opens the hash editor on entry e (-1: a key to create) with the listpack limits in force now. */
+function openEditor(c: CommandClient, e: number): void {
+  editor.open(c.db, e, c.srv.config.num('hash-max-listpack-entries'), c.srv.config.num('hash-max-listpack-value'));
 }
 
 /**
  * Looks key argv[1] up for a write: its entry, -1 when absent, or -2 after a WRONGTYPE reply
  * (hashTypeLookupWriteOrCreate without the create: close() adds the key).
  */
-function lookupWrite(c: Client, argv: Argv): number {
-  const e = c.srv.writeKey(c, argv, 1);
+function lookupWrite(c: CommandClient, argv: Argv): number {
+  const e = c.db.writeArg(argv, 1);
   if (e >= 0 && wrongType(c, c.db, e, OBJ_HASH)) return -2;
   return e;
 }
 
 /** Replies the listpack entry at p as a bulk string (integers in decimal). */
-function replyLpEntry(c: Client, lp: Uint8Array, p: number): void {
+function replyLpEntry(c: CommandClient, lp: Uint8Array, p: number): void {
   lpGet(lp, p, ent);
   if (ent.isInt) c.w.bulk(numBuf, 0, formatInt64(ent.int, numBuf, 0));
   else c.w.bulk(lp, ent.strOff, ent.strLen);
 }
 
-function replyDictKey(c: Client, d: ByteDict, id: number): void {
+function replyDictKey(c: CommandClient, d: ByteDict, id: number): void {
   c.w.bulk(d.arena.u8, d.keyOff(id), d.keyLen(id));
 }
 
-function replyDictVal(c: Client, d: ByteDict, id: number): void {
+function replyDictVal(c: CommandClient, d: ByteDict, id: number): void {
   c.w.bulk(d.arena.u8, d.valOff(id), d.valLen(id));
 }
 
 // ---- HSET HSETNX HMSET HDEL ----------------------------------------------------------------
 
-function hsetGeneric(c: Client, argv: Argv, name: string): void {
+function hsetGeneric(c: CommandClient, argv: Argv, name: string): void {
   if (argv.argc % 2 === 1) {
     c.w.error(wrongArity(name));
     return;
   }
   const e = lookupWrite(c, argv);
   if (e === -2) return;
-  editor.open(c, e);
+  openEditor(c, e);
   editor.tryConversion(argv, 2, argv.argc - 1);
   let created = 0;
   const b = argv.buf;
   for (let i = 2; i < argv.argc; i += 2) {
     created += editor.set(b, argv.off[i], argv.len[i], b, argv.off[i + 1], argv.len[i + 1]);
   }
-  editor.close(c, argv, 1);
+  editor.close(argv, 1);
   if (name === 'hset') c.w.integer(created);
   else c.w.ok();
-  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hset');
+  c.db.changed(argv, 1, NOTIFY_HASH, 'hset');
   c.srv.dirty += (argv.argc - 2) >>> 1;
 }
 
 // HSET key field value [field value ...]
-function hsetCommand(c: Client, argv: Argv): void {
+function hsetCommand(c: CommandClient, argv: Argv): void {
   hsetGeneric(c, argv, 'hset');
 }
 
 // HMSET key field value [field value ...]
-function hmsetCommand(c: Client, argv: Argv): void {
+function hmsetCommand(c: CommandClient, argv: Argv): void {
   hsetGeneric(c, argv, 'hmset');
 }
 
 // HSETNX key field value
-function hsetnxCommand(c: Client, argv: Argv): void {
+function hsetnxCommand(c: CommandClient, argv: Argv): void {
   const e = lookupWrite(c, argv);
   if (e === -2) return;
   const b = argv.buf;
@@ -367,19 +124,19 @@ function hsetnxCommand(c: Client, argv: Argv): void {
     c.w.integer(0);
     return;
   }
-  editor.open(c, e);
+  openEditor(c, e);
   editor.tryConversion(argv, 2, 3);
   editor.set(b, argv.off[2], argv.len[2], b, argv.off[3], argv.len[3]);
-  editor.close(c, argv, 1);
+  editor.close(argv, 1);
   c.w.integer(1);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hset');
+  c.db.changed(argv, 1, NOTIFY_HASH, 'hset');
   c.srv.dirty++;
 }
 
 // HDEL key field [field ...]
-function hdelCommand(c: Client, argv: Argv): void {
+function hdelCommand(c: CommandClient, argv: Argv): void {
   const db = c.db;
-  const e = c.srv.writeKey(c, argv, 1);
+  const e = c.db.writeArg(argv, 1);
   if (e < 0) {
     c.w.integer(0);
     return;
@@ -401,23 +158,23 @@ function hdelCommand(c: Client, argv: Argv): void {
         break;
       }
     }
-    if (empty) c.srv.deleteEntry(db, e);
+    if (empty) db.delete(e);
     else if (lp !== view) db.storeListpack(e, lp);
   } else {
-    const d = dictOf(db, e);
+    const d = hashDictOf(db, e);
     for (let i = 2; i < argv.argc; i++) {
       if (!d.delete(b, argv.off[i], argv.len[i])) continue;
       deleted++;
       if (d.size === 0) {
-        c.srv.deleteEntry(db, e);
+        db.delete(e);
         empty = true;
         break;
       }
     }
   }
   if (deleted !== 0) {
-    c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hdel');
-    if (empty) c.srv.notifyKeyspaceEvent(NOTIFY_GENERIC, 'del', db, b, argv.off[1], argv.len[1]);
+    c.db.changed(argv, 1, NOTIFY_HASH, 'hdel');
+    if (empty) db.notify(NOTIFY_GENERIC, 'del', b, argv.off[1], argv.len[1]);
     c.srv.dirty += deleted;
   }
   c.w.integer(deleted);
@@ -426,49 +183,49 @@ function hdelCommand(c: Client, argv: Argv): void {
 // ---- HGET HMGET HLEN HSTRLEN HEXISTS -------------------------------------------------------
 
 /** Looks key argv[1] up for reading: entry, -1 when absent, -2 after a WRONGTYPE reply. */
-function lookupRead(c: Client, argv: Argv): number {
-  const e = c.srv.readKey(c, argv, 1);
+function lookupRead(c: CommandClient, argv: Argv): number {
+  const e = c.db.readArg(argv, 1);
   if (e >= 0 && wrongType(c, c.db, e, OBJ_HASH)) return -2;
   return e;
 }
 
 // HGET key field
-function hgetCommand(c: Client, argv: Argv): void {
+function hgetCommand(c: CommandClient, argv: Argv): void {
   const e = lookupRead(c, argv);
   if (e === -2) return;
   if (e < 0 || !hashGet(c.db, e, argv.buf, argv.off[2], argv.len[2])) c.w.nullBulk();
-  else c.w.bulk(valBuf, valOff, valLen);
+  else c.w.bulk(found.buf, found.off, found.len);
 }
 
 // HMGET key field [field ...]
-function hmgetCommand(c: Client, argv: Argv): void {
+function hmgetCommand(c: CommandClient, argv: Argv): void {
   const e = lookupRead(c, argv);
   if (e === -2) return;
   const db = c.db;
   c.w.arrayHeader(argv.argc - 2);
   for (let i = 2; i < argv.argc; i++) {
     if (e < 0 || !hashGet(db, e, argv.buf, argv.off[i], argv.len[i])) c.w.nullBulk();
-    else c.w.bulk(valBuf, valOff, valLen);
+    else c.w.bulk(found.buf, found.off, found.len);
   }
 }
 
 // HLEN key
-function hlenCommand(c: Client, argv: Argv): void {
+function hlenCommand(c: CommandClient, argv: Argv): void {
   const e = lookupRead(c, argv);
   if (e === -2) return;
   c.w.integer(e < 0 ? 0 : hashLength(c.db, e));
 }
 
 // HSTRLEN key field
-function hstrlenCommand(c: Client, argv: Argv): void {
+function hstrlenCommand(c: CommandClient, argv: Argv): void {
   const e = lookupRead(c, argv);
   if (e === -2) return;
   if (e < 0 || !hashGet(c.db, e, argv.buf, argv.off[2], argv.len[2])) c.w.integer(0);
-  else c.w.integer(valIsInt ? int64ByteLength(valInt) : valLen);
+  else c.w.integer(found.isInt ? int64ByteLength(found.int) : found.len);
 }
 
 // HEXISTS key field
-function hexistsCommand(c: Client, argv: Argv): void {
+function hexistsCommand(c: CommandClient, argv: Argv): void {
   const e = lookupRead(c, argv);
   if (e === -2) return;
   c.w.integer(e >= 0 && hashGet(c.db, e, argv.buf, argv.off[2], argv.len[2]) ? 1 : 0);
@@ -479,7 +236,7 @@ function hexistsCommand(c: Client, argv: Argv): void {
 const WANT_KEYS = 1;
 const WANT_VALS = 2;
 
-function getallGeneric(c: Client, argv: Argv, want: number): void {
+function getallGeneric(c: CommandClient, argv: Argv, want: number): void {
   const both = want === (WANT_KEYS | WANT_VALS);
   const e = lookupRead(c, argv);
   if (e === -2) return;
@@ -503,7 +260,7 @@ function getallGeneric(c: Client, argv: Argv, want: number): void {
     }
     return;
   }
-  const d = dictOf(db, e);
+  const d = hashDictOf(db, e);
   for (let id = 0; id < d.size; id++) {
     if ((want & WANT_KEYS) !== 0) replyDictKey(c, d, id);
     if ((want & WANT_VALS) !== 0) replyDictVal(c, d, id);
@@ -511,17 +268,17 @@ function getallGeneric(c: Client, argv: Argv, want: number): void {
 }
 
 // HKEYS key
-function hkeysCommand(c: Client, argv: Argv): void {
+function hkeysCommand(c: CommandClient, argv: Argv): void {
   getallGeneric(c, argv, WANT_KEYS);
 }
 
 // HVALS key
-function hvalsCommand(c: Client, argv: Argv): void {
+function hvalsCommand(c: CommandClient, argv: Argv): void {
   getallGeneric(c, argv, WANT_VALS);
 }
 
 // HGETALL key
-function hgetallCommand(c: Client, argv: Argv): void {
+function hgetallCommand(c: CommandClient, argv: Argv): void {
   getallGeneric(c, argv, WANT_KEYS | WANT_VALS);
 }
 
@@ -530,7 +287,7 @@ function hgetallCommand(c: Client, argv: Argv): void {
 const incrBuf = new Uint8Array(24);
 
 // HINCRBY key field increment
-function hincrbyCommand(c: Client, argv: Argv): void {
+function hincrbyCommand(c: CommandClient, argv: Argv): void {
   const incr = argInt64(c, argv, 3);
   if (incr === null) return;
   const e = lookupWrite(c, argv);
@@ -539,7 +296,7 @@ function hincrbyCommand(c: Client, argv: Argv): void {
   const b = argv.buf;
   let cur: number | bigint = 0;
   if (e >= 0 && hashGet(db, e, b, argv.off[2], argv.len[2])) {
-    const v = valIsInt ? valInt : parseInt64(valBuf, valOff, valLen);
+    const v = found.isInt ? found.int : parseInt64(found.buf, found.off, found.len);
     if (v === null) {
       c.w.error(HASH_NOT_INTEGER);
       return;
@@ -553,17 +310,17 @@ function hincrbyCommand(c: Client, argv: Argv): void {
   }
 
   const n = formatInt64(result, incrBuf, 0);
-  editor.open(c, e);
+  openEditor(c, e);
   editor.set(b, argv.off[2], argv.len[2], incrBuf, 0, n);
-  editor.close(c, argv, 1);
+  editor.close(argv, 1);
   if (typeof result === 'number') c.w.integer(result);
   else c.w.bigInteger(result);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hincrby');
+  c.db.changed(argv, 1, NOTIFY_HASH, 'hincrby');
   c.srv.dirty++;
 }
 
 // HINCRBYFLOAT key field increment
-function hincrbyfloatCommand(c: Client, argv: Argv): void {
+function hincrbyfloatCommand(c: CommandClient, argv: Argv): void {
   const incr = parseLongDouble(argv.buf, argv.off[3], argv.len[3]);
   if (incr === null) {
     c.w.error(NOT_FLOAT);
@@ -579,7 +336,7 @@ function hincrbyfloatCommand(c: Client, argv: Argv): void {
   const b = argv.buf;
   let cur: LongDouble | null = longDoubleFromInt64(0);
   if (e >= 0 && hashGet(db, e, b, argv.off[2], argv.len[2])) {
-    cur = valIsInt ? longDoubleFromInt64(valInt) : parseLongDouble(valBuf, valOff, valLen);
+    cur = found.isInt ? longDoubleFromInt64(found.int) : parseLongDouble(found.buf, found.off, found.len);
     if (cur === null) {
       c.w.error(HASH_NOT_FLOAT);
       return;
@@ -591,12 +348,14 @@ function hincrbyfloatCommand(c: Client, argv: Argv): void {
     return;
   }
   const text = Buffer.from(formatLongDoubleHuman(value), 'latin1');
-  editor.open(c, e);
+  openEditor(c, e);
   editor.set(b, argv.off[2], argv.len[2], text, 0, text.length);
-  editor.close(c, argv, 1);
+  editor.close(argv, 1);
   c.w.bulk(text, 0, text.length);
-  c.srv.keyChanged(c, argv, 1, NOTIFY_HASH, 'hincrbyfloat');
+  c.db.changed(argv, 1, NOTIFY_HASH, 'hincrbyfloat');
   c.srv.dirty++;
+  // Propagated as HSET of the result, so float formatting cannot differ on replay.
+  if (c.srv.propagating) c.srv.rewriteCommand(['HSET', argv.view(1), argv.view(2), text]);
 }
 
 // ---- HRANDFIELD ----------------------------------------------------------------------------
@@ -625,13 +384,13 @@ function collectPairs(lp: Uint8Array, size: number): void {
   for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, lpNext(lp, p))) pairOffs[i++] = p;
 }
 
-function replyLpPair(c: Client, lp: Uint8Array, p: number, withValues: boolean): void {
+function replyLpPair(c: CommandClient, lp: Uint8Array, p: number, withValues: boolean): void {
   if (withValues && c.resp > 2) c.w.arrayHeader(2);
   replyLpEntry(c, lp, p);
   if (withValues) replyLpEntry(c, lp, lpNext(lp, p));
 }
 
-function replyDictPair(c: Client, d: ByteDict, id: number, withValues: boolean): void {
+function replyDictPair(c: CommandClient, d: ByteDict, id: number, withValues: boolean): void {
   if (withValues && c.resp > 2) c.w.arrayHeader(2);
   replyDictKey(c, d, id);
   if (withValues) replyDictVal(c, d, id);
@@ -642,7 +401,7 @@ function randomIndex(n: number): number {
 }
 
 // HRANDFIELD key [count [WITHVALUES]]
-function hrandfieldCommand(c: Client, argv: Argv): void {
+function hrandfieldCommand(c: CommandClient, argv: Argv): void {
   if (argv.argc === 2) {
     const e = lookupRead(c, argv);
     if (e === -2) return;
@@ -655,7 +414,7 @@ function hrandfieldCommand(c: Client, argv: Argv): void {
       const lp = db.valView(e);
       replyLpEntry(c, lp, lpSeek(lp, 2 * randomIndex(lpLength(lp) >>> 1)));
     } else {
-      const d = dictOf(db, e);
+      const d = hashDictOf(db, e);
       replyDictKey(c, d, d.randomId());
     }
     return;
@@ -687,7 +446,7 @@ function hrandfieldCommand(c: Client, argv: Argv): void {
   hrandfieldWithCount(c, e, Number(raw), withValues);
 }
 
-function hrandfieldWithCount(c: Client, e: number, l: number, withValues: boolean): void {
+function hrandfieldWithCount(c: CommandClient, e: number, l: number, withValues: boolean): void {
   const db = c.db;
   const w = c.w;
   const unique = l >= 0;
@@ -697,7 +456,7 @@ function hrandfieldWithCount(c: Client, e: number, l: number, withValues: boolea
     return;
   }
   const lp = isListpack(db, e) ? db.valView(e) : null;
-  const d = lp === null ? dictOf(db, e) : null;
+  const d = lp === null ? hashDictOf(db, e) : null;
   const size = lp !== null ? lpLength(lp) >>> 1 : (d as ByteDict).size;
   const flat = withValues && c.resp === 2;
 
@@ -774,7 +533,7 @@ function hrandfieldWithCount(c: Client, e: number, l: number, withValues: boolea
 const scanIds = new IntList();
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
-function hscanCommand(c: Client, argv: Argv): void {
+function hscanCommand(c: CommandClient, argv: Argv): void {
   let cursor = parseScanCursor(argv.buf, argv.off[2], argv.len[2]);
   if (cursor < 0) {
     c.w.error(INVALID_CURSOR);
@@ -804,7 +563,7 @@ function hscanCommand(c: Client, argv: Argv): void {
     for (let p = lpFirst(lp); p >= 0; p = lpNext(lp, lpNext(lp, p))) {
       if (usePattern) {
         lpValue(lp, p);
-        if (!globMatch(pb, po, pn, valBuf, valOff, valLen, false)) continue;
+        if (!globMatch(pb, po, pn, found.buf, found.off, found.len, false)) continue;
       }
       scanIds.push(p);
     }
@@ -820,7 +579,7 @@ function hscanCommand(c: Client, argv: Argv): void {
     return;
   }
 
-  const d = dictOf(db, e);
+  const d = hashDictOf(db, e);
   scanIds.clear();
   let maxIterations = count * 10;
   do {

@@ -35,7 +35,7 @@ import { listElements } from '../store/list-type.ts';
 import { setMembersOf } from '../store/set-type.ts';
 import { parseLongLong } from '../util/numbers.ts';
 import type { CommandClient } from './context.ts';
-import { hashFieldValue } from './hashes.ts';
+import { hashFieldValue } from '../store/hash-type.ts';
 import { storeList } from './lists.ts';
 import type { CommandDef } from './registry.ts';
 import { zsetElements } from './zsets.ts';
