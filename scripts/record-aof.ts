@@ -19,7 +19,7 @@ if (!hasRedis()) {
 const version = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
 const only = process.argv.slice(2);
 const dir = mkdtempSync(path.join(tmpdir(), 'spindle-aof-rec-'));
-const server = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+const server = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--enable-debug-command', 'yes']);
 const aofDir = path.join(dir, 'appendonlydir');
 
 function incrFile(): string {

@@ -73,7 +73,16 @@ export function parseAof(buf: Buffer): string[][] {
  * the previous case left the AOF's selected database, not on the case.
  */
 export function caseStream(cmds: string[][]): string[][] {
-  return cmds.length > 1 && cmds[0][0] === 'SELECT' && cmds[1][0] === 'FLUSHALL' ? cmds.slice(1) : cmds;
+  const out = cmds.length > 1 && cmds[0][0] === 'SELECT' && cmds[1][0] === 'FLUSHALL' ? cmds.slice(1) : [...cmds];
+  // A run of DELs (keys one command found expired, SCAN or KEYS say) comes in dict order, which
+  // differs between servers and means nothing: such runs are compared sorted.
+  for (let i = 0; i < out.length; ) {
+    let j = i;
+    while (j < out.length && out[j][0] === 'DEL' && out[j].length === 2) j++;
+    if (j - i > 1) out.splice(i, j - i, ...out.slice(i, j).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)));
+    i = Math.max(j, i + 1);
+  }
+  return out;
 }
 
 /** Renders a stream for a failure message. */

@@ -16,7 +16,7 @@ export async function startInProcess(args: string[] = []): Promise<InProcess> {
   const port = await freePort();
   const registry = createRegistry();
   const config = new Config();
-  const loaded = loadServerConfig(config, parseCommandLine(['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args]), {
+  const loaded = loadServerConfig(config, parseCommandLine(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--enable-debug-command', 'yes', ...args]), {
     commandExists: (name) => registry.find(name) !== undefined,
   });
   if (loaded.error !== null) throw new Error(loaded.error);
@@ -25,5 +25,12 @@ export async function startInProcess(args: string[] = []): Promise<InProcess> {
   server.onExit = () => {};
   await server.listen();
   server.start();
-  return { server, port, stop: () => server.shutdown('test done') };
+  return {
+    server,
+    port,
+    stop: () => {
+      server.log.setLevel('nothing');
+      server.shutdown('test done');
+    },
+  };
 }

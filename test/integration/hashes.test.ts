@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
+import { rng } from '../helpers/rng.ts';
 
 let srv: ServerHandle;
 let r: Redis;
@@ -19,18 +20,6 @@ afterAll(async () => {
   r?.disconnect();
   await srv?.stop();
 });
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const B = (s: string): Buffer => Buffer.from(s, 'latin1');
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PropagatedOp } from '../../src/server/propagation.ts';
 import { startInProcess, type InProcess } from '../helpers/in-process.ts';
 import { rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
+import { rng } from '../helpers/rng.ts';
 
 let srv: ServerHandle;
 let r: Redis;
@@ -39,17 +40,6 @@ async function waitBlocked(n: number): Promise<void> {
 
 function client(): Redis {
   return new Redis({ port: srv.port, host: '127.0.0.1' });
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Redis 7.0's score text (%.17g) for the values used below (integers and a few fractions). */

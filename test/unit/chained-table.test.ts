@@ -15,18 +15,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ChainedTable, MIN_TABLE, tableSize } from '../../src/store/chained-table.ts';
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 function mix(k: number): number {
   let x = Math.imul(k ^ (k >>> 16), 0x7feb352d);

@@ -8,18 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { Arena } from '../../src/store/arena.ts';
 import { hashBytes } from '../../src/store/hash.ts';
 import { Keyspace, OBJ_LIST, OBJ_STRING } from '../../src/store/keyspace.ts';
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 

@@ -65,20 +65,9 @@ import {
   lpView,
 } from '../../src/store/listpack.ts';
 import { formatDouble } from '../../src/util/numbers.ts';
+import { rng } from '../helpers/rng.ts';
 
 // ---- helpers -----------------------------------------------------------------------------------
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latin-1 string -> bytes. */
 function b(s: string): Uint8Array {

@@ -9,18 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { Arena } from '../../src/store/arena.ts';
 import { Skiplist, compareBytes, parseLexRange } from '../../src/store/skiplist.ts';
 import type { LexRange, ScoreRange } from '../../src/store/skiplist.ts';
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 const B = (s: string): Buffer => Buffer.from(s, 'latin1');
 const str = (sl: Skiplist, off: number, len: number): string => Buffer.from(sl.u8.subarray(off, off + len)).toString('latin1');

@@ -13,19 +13,9 @@ import {
   zzlDeleteRangeByScore, zzlDeleted, zzlFind, zzlFirst, zzlFirstInLexRange, zzlFirstInRange, zzlInsert, zzlLast, zzlLastInLexRange,
   zzlLastInRange, zzlLength, zzlMember, zzlNext, zzlPairSize, zzlPrev, zzlRank, zzlScore,
 } from '../../src/store/zset-listpack.ts';
+import { rng } from '../helpers/rng.ts';
 
 const B = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Member bytes of the entry at p as a latin1 string. */
 function memberAt(lp: Uint8Array, p: number): string {
