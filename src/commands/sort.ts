@@ -38,7 +38,7 @@ import type { CommandClient } from './context.ts';
 import { hashFieldValue } from '../store/hash-type.ts';
 import { storeList } from './lists.ts';
 import type { CommandDef } from './registry.ts';
-import { zsetElements } from './zsets.ts';
+import { zsetElements } from '../store/zset-type.ts';
 
 const NOT_DOUBLE = "ERR One or more scores can't be converted into double";
 

@@ -41,8 +41,6 @@ import { argLong, clampRank, rankRange, wrongType } from './util.ts';
 import { zsetPopCommands } from './zset-pop.ts';
 import { replyScore, storeEmpty, storeZset, zsetLimitsOf, zsetSetOpCommands } from './zset-setops.ts';
 
-export { zsetElements } from '../store/zset-type.ts';
-
 // ---- error texts (Redis 7.0.15) ----------------------------------------------------------------
 
 const NOT_FLOAT = 'ERR value is not a valid float';
