@@ -12,7 +12,6 @@
 
 import * as net from 'node:net';
 import {
-  GC_FIELDS,
   HOST,
   delta,
   gcStats,
@@ -24,7 +23,6 @@ import {
   benchProblem,
   bytesPerKey,
   command,
-  dbsize,
   resolveSpindleCmd,
   environmentSummary,
   fmtNum,
@@ -36,7 +34,6 @@ import {
   parseIntList,
   parseOptions,
   parsePortRange,
-  readInfo,
   readPeakRss,
   readRss,
   reproduceCommand,

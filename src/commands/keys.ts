@@ -223,7 +223,6 @@ function existsCommand(c: CommandClient, argv: Argv): void {
 
 // TOUCH key [key ...]
 function touchCommand(c: CommandClient, argv: Argv): void {
-  const srv = c.srv;
   let n = 0;
   for (let i = 1; i < argv.argc; i++) if (c.db.readArg(argv, i) >= 0) n++;
   c.w.integer(n);
@@ -612,7 +611,6 @@ function scanKeys(c: CommandClient, cursor: number, count: number, patArg: numbe
 
 // RANDOMKEY
 function randomkeyCommand(c: CommandClient): void {
-  const srv = c.srv;
   const db = c.db;
   for (;;) {
     const e = db.randomEntry();

@@ -13,7 +13,7 @@
  */
 import type { Argv } from '../protocol/argv.ts';
 import {
-  NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE, invalidExpireTime, wrongArity,
+  NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_OUT_OF_RANGE, OVERFLOW, STRING_TOO_LONG, SYNTAX, invalidExpireTime, wrongArity,
 } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../store/events.ts';

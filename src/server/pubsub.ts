@@ -86,7 +86,7 @@ export class PubSub {
   /** Unsubscribes c from `name`; replies the confirmation when `notify`. */
   unsubscribe(c: Client, kind: SubKind, name: string, notify: boolean): void {
     const subs = c.subs;
-    if (subs !== null && subs.of(kind).delete(name)) {
+    if (subs?.of(kind).delete(name)) {
       if (kind === 'pattern') {
         const p = this.patterns.get(name) as PatternSubs;
         removeFrom(p.clients, c);

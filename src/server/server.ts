@@ -16,7 +16,7 @@ import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
 import {
   CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
-  Registry,
+  type Registry,
 } from '../commands/registry.ts';
 import type { PropArg, ServerContext } from '../commands/context.ts';
 import { Arena } from '../store/arena.ts';
@@ -25,7 +25,7 @@ import { NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../store/events.ts';
 import { Keyspace } from '../store/keyspace.ts';
 import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
 import { BlockState, BlockedClients } from './blocking.ts';
-import { MultiState, Watches } from './multi.ts';
+import { type MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import { clientInfoString } from './commands/client.ts';
@@ -511,7 +511,7 @@ export class Server implements KeyspaceServices, ServerContext {
     // Where this command's reply starts, relative to the writer's mark (the slab may move).
     const mark = w.pending;
     let cmd = this.registry.lookup(argv, 0);
-    if (cmd !== null && cmd.hasSubcommands && argv.argc > 1) {
+    if (cmd?.hasSubcommands && argv.argc > 1) {
       const sub = cmd.subcommand(argv.lower(1));
       if (sub === undefined) {
         this.reject(c, null, unknownSubcommand(truncate(argv.str(1), 128), cmd.name));

@@ -659,8 +659,8 @@ export function formatDouble(value: number): string {
   if (Number.isSafeInteger(value)) return String(value); // <= 16 digits, exact
   const neg = value < 0;
   const x = neg ? -value : value;
-  let s = x.toExponential(16); // "d.dddddddddddddddde+X"
-  let ePos = s.indexOf('e');
+  const s = x.toExponential(16); // "d.dddddddddddddddde+X"
+  const ePos = s.indexOf('e');
   let digits = s[0]! + s.slice(2, ePos);
   let exp = Number(s.slice(ePos + 1));
   // Possible exact tie at the 18th significant digit? (see header comment)

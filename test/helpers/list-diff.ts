@@ -12,7 +12,7 @@ import { Argv } from '../../src/protocol/argv.ts';
 import { Client } from '../../src/server/client.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
-import { Quicklist } from '../../src/store/quicklist.ts';
+import type { Quicklist } from '../../src/store/quicklist.ts';
 import { listQuicklist } from '../../src/commands/lists.ts';
 import { lpBytes } from '../../src/store/listpack.ts';
 import { rawClient, startRedis, type RawClient } from './servers.ts';

@@ -16,7 +16,7 @@ import type { Client } from '../client.ts';
 import { rewriteConfigFile } from '../config-rewrite.ts';
 import { genInfoString, resetInfoStats } from '../info.ts';
 import type { Server } from '../server.ts';
-import type { Command, CommandDef } from '../../commands/registry.ts';
+import type { CommandDef } from '../../commands/registry.ts';
 import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
 
 // ---- shared helpers -------------------------------------------------------------------------
