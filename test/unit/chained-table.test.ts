@@ -44,10 +44,11 @@ class Dense implements User {
   next = new Int32Array(4);
   keys: number[] = [];
   table: ChainedTable;
-  constructor(
-    private readonly h: (k: number) => number,
-    private readonly shrinkOnDelete: boolean,
-  ) {
+  private readonly h: (k: number) => number;
+  private readonly shrinkOnDelete: boolean;
+  constructor(h: (k: number) => number, shrinkOnDelete: boolean) {
+    this.h = h;
+    this.shrinkOnDelete = shrinkOnDelete;
     this.table = new ChainedTable(this.hash, 0, this.next, 0, 1, 1);
   }
   get size(): number {
@@ -109,7 +110,9 @@ class Interleaved implements User {
   private free: number[] = [];
   private top = 2; // 0 is never an entry
   table: ChainedTable;
-  constructor(private readonly h: (k: number) => number) {
+  private readonly h: (k: number) => number;
+  constructor(h: (k: number) => number) {
+    this.h = h;
     this.table = new ChainedTable(this.heap, W_HASH, this.heap, W_NEXT, 2, 0);
   }
   get size(): number {
