@@ -262,7 +262,9 @@ export class Db {
 
   /**
    * Adds key b[o, o+n) (known absent; h its hash) with room for vlen value bytes, published as
-   * a "new" key (dbAdd). `typeEnc` is type | encoding << 4; the LRU clock is filled in.
+   * a "new" key (dbAdd). `typeEnc` is type | encoding << 4; the LRU clock is filled in. A key
+   * whose value will be a JS object is added as a string (typeEnc 0) and then given its object
+   * with setObject, which allocates the object slot and sets the real type.
    */
   add(b: Uint8Array, o: number, n: number, h: number, vlen: number, typeEnc: number): number {
     const svc = this.svc;
@@ -359,17 +361,6 @@ export class Db {
   storeListpack(e: number, lp: Uint8Array): void {
     this.willWrite(e);
     this.ks.storeListpack(e, lp);
-  }
-
-  /**
-   * setKey for a value that is a JS object (big aggregates): key b[o, o+n) (entry e from a lookup
-   * just made, or -1; h its hash) gets obj as its value with type/encoding typeEnc. Hides the
-   * keyspace's rule that an object slot is allocated only for an entry that does not hold one yet.
-   */
-  setKeyObject(e: number, b: Uint8Array, o: number, n: number, h: number, obj: unknown, typeEnc: number, keepTtl: boolean): number {
-    const ne = this.setKey(e, b, o, n, h, 0, 0, keepTtl); // a string entry until it holds the object
-    this.setObject(ne, obj, typeEnc);
-    return ne;
   }
 
   /** Makes JS object obj e's value, with type/encoding typeEnc (type | encoding << 4). */

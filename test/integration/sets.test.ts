@@ -22,6 +22,7 @@ import { Server } from '../../src/server/server.ts';
 import type { PropagatedOp } from '../../src/server/propagation.ts';
 import { startInProcess } from '../helpers/in-process.ts';
 import { freePort, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
+import { rng } from '../helpers/rng.ts';
 
 let srv: ServerHandle;
 let r: Redis;
@@ -56,18 +57,6 @@ function range(from: number, to: number): string[] {
 
 const sortNum = (a: string[]) => [...a].sort((x, y) => Number(x) - Number(y));
 const sortStr = (a: string[]) => [...a].sort();
-
-/** Deterministic PRNG (mulberry32) for the model test. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Pearson's chi-square of observed counts against equal expectations must stay under
@@ -263,7 +252,7 @@ describe('SPOP and SRANDMEMBER with a count', () => {
 describe('set algebra', () => {
   test('randomized operations match a model', async () => {
     await r.flushall();
-    const rand = prng(12345);
+    const rand = rng(12345);
     const universe = [...range(0, 30), ...range(0, 10).map((i) => `s${i}`), '-5', '9223372036854775807'];
     const keys = ['a', 'b', 'c', 'd'];
     const model = new Map<string, Set<string>>();
