@@ -392,9 +392,12 @@ export class Db {
 
   /**
    * Adds key b[o, o+n) (known absent, hash h) for a value that moves here from another entry
-   * (RENAME, MOVE): no "new" event, and the full meta word (type, encoding, LRU) is kept.
+   * (RENAME, MOVE): announced as "new" like any dbAdd (Redis fires it before rename_to/move_to),
+   * and the full meta word (type, encoding, LRU) is kept.
    */
   adopt(b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
+    const svc = this.svc;
+    if ((svc.notifyFlags & NOTIFY_NEW) !== 0) svc.notifyKeyspaceEvent(NOTIFY_NEW, 'new', this, b, o, n);
     const e = this.ks.add(b, o, n, h, vlen, meta);
     const hooks = this.svc.writeHooks;
     if (hooks.length !== 0) for (const hk of hooks) hk.keyAdded?.(this, e);
