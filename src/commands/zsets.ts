@@ -61,7 +61,7 @@ registerDuplicator(OBJ_ZSET, (obj) => (obj as Skiplist).clone());
 let scoreScratch = new Float64Array(16);
 
 // ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
-function zaddCommand(c: CommandClient, argv: Argv): void {
+export function zaddCommand(c: CommandClient, argv: Argv): void {
   zaddGenericCommand(c, argv, 0);
 }
 
