@@ -103,6 +103,11 @@ export class BlockedClients {
     return this.waiters[dbIndex].get(key)?.[0];
   }
 
+  /** A copy of the queue of clients waiting on key (stream waiters are all re-run in turn). */
+  waitersOf(dbIndex: number, key: string): Client[] {
+    return this.waiters[dbIndex].get(key)?.slice() ?? [];
+  }
+
   /** Marks a key ready if somebody waits on it (once per pass). */
   signal(dbIndex: number, b: Uint8Array, o: number, n: number): void {
     const key = Buffer.from(b.buffer, b.byteOffset + o, n).toString('latin1');

@@ -30,7 +30,7 @@ import type { Argv } from '../protocol/argv.ts';
 import type { Arena } from './arena.ts';
 import { NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './events.ts';
 import { hashBytes } from './hash.ts';
-import type { Keyspace } from './keyspace.ts';
+import { type Keyspace, OBJ_STREAM } from './keyspace.ts';
 
 /** Subscribers to every key write (the snapshot, later memory/eviction bookkeeping). */
 export interface WriteHook {
@@ -296,6 +296,7 @@ export class Db {
     this.willWrite(e);
     const ks = this.ks;
     const ttl = keepTtl ? ks.getExpire(e) : -1;
+    if (this.type(e) === OBJ_STREAM) this.signalDeletedStream(e);
     ks.delete(e);
     const ne = this.insert(b, o, n, h, vlen, typeEnc);
     if (ttl >= 0) ks.setExpire(ne, ttl);
@@ -310,7 +311,16 @@ export class Db {
   /** Deletes entry e (dbDelete). Ids of other entries may change. The caller reports "del". */
   delete(e: number): void {
     this.willWrite(e);
+    if (this.type(e) === OBJ_STREAM) this.signalDeletedStream(e);
     this.ks.delete(e);
+  }
+
+  /**
+   * signalDeletedKeyAsReady: a stream going away (deleted or overwritten) wakes the XREADGROUP
+   * clients blocked on it, which then fail as 7.0 has them fail.
+   */
+  private signalDeletedStream(e: number): void {
+    this.svc.signalKeyReady(this, this.arena.u8, this.keyOff(e), this.keyLen(e));
   }
 
   /**
