@@ -6,6 +6,7 @@
 // Scenarios (each on fresh server processes, one server at a time, same flags):
 //   hashes      N keys h:%012d, each HSET of 5 fields (f1..f5, 10-byte values)   -> listpack
 //   zsets       N keys z:%012d, each ZADD of 5 members (m1..m5, small scores)   -> listpack
+//   hlls        N keys p:%012d, each PFADD of 3 elements (10-byte values)        -> raw (sparse HLL)
 //   bigzset     one sorted set of M members m:%d with random scores, ZADDs of
 //               100 members each                                              -> skiplist
 //   bighash     one hash of H fields f:%d with 10-byte values, HSETs of 100
@@ -65,7 +66,7 @@ into Spindle (fresh processes, one at a time) and reports bytes per key or
 member and the encoding; runs a bounded write load and reports Spindle's GC
 pauses; measures ZADD/ZRANK cost at growing sorted-set sizes.`;
 
-const ALL_SCENARIOS = ['hashes', 'zsets', 'lists', 'bigzset', 'bighash', 'complexity'] as const;
+const ALL_SCENARIOS = ['hashes', 'zsets', 'lists', 'hlls', 'bigzset', 'bighash', 'stream', 'complexity'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 const OPTIONS = [
@@ -450,7 +451,7 @@ async function runPipelined(
 // ---------------------------------------------------------------------------
 
 interface MemScenario {
-  name: 'hashes' | 'zsets' | 'lists' | 'bigzset' | 'bighash';
+  name: 'hashes' | 'zsets' | 'lists' | 'hlls' | 'bigzset' | 'bighash' | 'stream';
   title: string;
   /** What one counted unit is: 'key' or 'member'. */
   unit: string;
@@ -606,6 +607,32 @@ function makeScenarios(n: number, m: number, zaddMembers: number, seed: number, 
     describeWrite: 'LSET of one of the 5 elements of a random existing key to a new 10-byte value',
   });
 
+  out.set('hlls', {
+    name: 'hlls',
+    title: `hlls: ${fmtNum(n)} keys, PFADD of 3 elements each`,
+    unit: 'key',
+    count: n,
+    commands: n,
+    perCommand: 3,
+    buildLoad: (from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += resp(['PFADD', `p:${pad12(i)}`, hashField(i, 1), hashField(i, 2), hashField(i, 3)]);
+      return s;
+    },
+    sampleKey: `p:${pad12(0)}`,
+    expectEncoding: 'raw',
+    checkCount: dbsizeCheck,
+    // The value is an HLL in the sparse encoding: magic "HYLL", encoding byte 1.
+    samples: () => spotIndices(n).map((i) => [['GETRANGE', `p:${pad12(i)}`, '0', '4'], 'HYLL\x01']),
+    buildWrite: (rng, from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += resp(['PFADD', `p:${pad12(rng.below(n))}`, letters(rng.u32(), 10)]);
+      return s;
+    },
+    describe: `N keys \`p:%012d\` (0..N-1), each \`PFADD key e1 e2 e3\` with 10-byte letter elements (sparse HLLs); one command per key`,
+    describeWrite: 'PFADD of one new random 10-byte element to a random existing key',
+  });
+
   const bigCmds = Math.ceil(m / zaddMembers);
   out.set('bigzset', {
     name: 'bigzset',
@@ -689,6 +716,41 @@ function makeScenarios(n: number, m: number, zaddMembers: number, seed: number, 
     },
     describe: `one key \`bh\` with H fields \`f:%d\` (0..H-1) and 10-byte letter values, loaded by \`HSET bh f v …\` of ${hsetFields} fields per command`,
     describeWrite: 'HSET of a random existing field with a new 10-byte value',
+  });
+
+  // One stream of N entries (N as for the hashes), appended by pipelined XADD with `*` IDs.
+  out.set('stream', {
+    name: 'stream',
+    title: `stream: one stream of ${fmtNum(n)} entries, XADD * of 3 fields each`,
+    unit: 'entry',
+    count: n,
+    commands: n,
+    perCommand: 3,
+    buildLoad: (from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += resp(['XADD', 'st', '*', 'sensor', String(i % 1000), 'temp', letters(i, 6), 'seq', String(i)]);
+      return s;
+    },
+    sampleKey: 'st',
+    expectEncoding: 'stream',
+    checkCount: async (h, problems) => {
+      try {
+        const len = await command(h.port, ['XLEN', 'st'], 60000);
+        if (typeof len !== 'number') throw new Error(`XLEN returned ${JSON.stringify(len)}`);
+        return len;
+      } catch (e) {
+        problems.push(`${h.label} stream: XLEN failed: ${(e as Error).message}`);
+        return undefined;
+      }
+    },
+    samples: () => [[['TYPE', 'st'], 'stream']],
+    buildWrite: (rng, from, to) => {
+      let s = '';
+      for (let i = from; i < to; i++) s += resp(['XADD', 'st', 'MAXLEN', '=', String(n), '*', 'sensor', String(rng.below(1000)), 'temp', letters(rng.u32(), 6), 'seq', String(i)]);
+      return s;
+    },
+    describe: 'one key `st`, N entries `XADD st * sensor <0..999> temp <6 letters> seq <i>` (one command per entry)',
+    describeWrite: 'XADD MAXLEN = N * of a new 3-field entry (the oldest entry is trimmed: the length stays N)',
   });
   return out;
 }

@@ -9,6 +9,7 @@ import { IoThreads } from './io-threads/pool.ts';
 import { createRegistry } from './server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from './server/config.ts';
 import { REDIS_VERSION, SPINDLE_VERSION, Server } from './server/server.ts';
+import { luaEngine, scriptingUnavailable } from './scripting/lua-engine.ts';
 
 const cmd = parseCommandLine(process.argv.slice(2));
 if (cmd.version) {
@@ -61,6 +62,14 @@ try {
 }
 log.notice(`Running mode=standalone, port=${String(config.get('port'))}, io-threads=${String(config.get('io-threads'))}.`);
 log.notice('Server initialized');
+const noScripting = scriptingUnavailable();
+if (noScripting !== '') {
+  log.warning(`WARNING Lua scripting is unavailable: ${noScripting}. EVAL, EVALSHA and SCRIPT LOAD answer an error.`);
+} else {
+  const notes = luaEngine()?.notes ?? '';
+  if (notes !== '') log.warning(`WARNING Lua scripting runs without some libraries: ${notes}`);
+  else log.notice('Lua scripting: Lua 5.1 (Debian liblua5.1) with cjson, bit, struct and cmsgpack');
+}
 server.start();
 log.notice('Ready to accept connections tcp');
 

@@ -8,6 +8,7 @@ import type { Client } from './client.ts';
 import { clientCommands } from './commands/client.ts';
 import { connectionCommands } from './commands/connection.ts';
 import { pubsubCommands } from './commands/pubsub.ts';
+import { scriptingCommands } from './commands/scripting.ts';
 import { adminCommands } from './commands/server-admin.ts';
 import { transactionCommands } from './commands/transactions.ts';
 
@@ -17,6 +18,7 @@ const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   clientCommands,
   transactionCommands,
   pubsubCommands,
+  scriptingCommands,
 ];
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {

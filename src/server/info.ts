@@ -24,6 +24,7 @@ import type { Command } from '../commands/registry.ts';
 import { LatencyHistogram } from '../util/latency-histogram.ts';
 import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
+import { luaEngine, scriptingUnavailable } from '../scripting/lua-engine.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
 
@@ -329,6 +330,8 @@ function memoryFields(srv: Server): Fields {
   const total = totalSystemMemory();
   const maxmemory = Number(cfg(srv, 'maxmemory'));
   const net = m.used > m.startup ? m.used - m.startup : 1;
+  const engine = luaEngine();
+  const lua = { vm: engine?.memory ?? 0, scripts: engine?.cache.memory ?? 0, count: engine?.cache.size ?? 0 };
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
@@ -346,20 +349,20 @@ function memoryFields(srv: Server): Fields {
     ['allocator_resident', m.resident],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    // No Lua VM and no functions yet: zero, not the 32K an idle Redis's Lua VM takes.
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    // The EVAL Lua state (0 without the scripting addon); no functions yet.
+    ['used_memory_lua', lua.vm],
+    ['used_memory_vm_eval', lua.vm],
+    ['used_memory_lua_human', bytesToHuman(lua.vm)],
+    ['used_memory_scripts_eval', lua.scripts],
+    ['number_of_cached_scripts', lua.count],
     ['number_of_functions', 0],
     ['number_of_libraries', 0],
     ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
+    ['used_memory_vm_total', lua.vm],
+    ['used_memory_vm_total_human', bytesToHuman(lua.vm)],
     ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_scripts', lua.scripts],
+    ['used_memory_scripts_human', bytesToHuman(lua.scripts)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', cfg(srv, 'maxmemory-policy')],
@@ -567,6 +570,8 @@ function spindleFields(srv: Server): Fields {
   return [
     ['spindle_version', SPINDLE_VERSION],
     ['node_version', process.version],
+    // Lua scripting needs the native addon (README: set-up); says why when it is missing.
+    ['scripting', scriptingUnavailable() === '' ? 'available' : `unavailable (${scriptingUnavailable()})`],
     ['gc_count', s.gcCount],
     ['gc_pause_total_ms', s.gcPauseTotalMs.toFixed(3)],
     ['gc_pause_max_ms', s.gcPauseMaxMs.toFixed(3)],

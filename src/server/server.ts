@@ -15,20 +15,21 @@ import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
 import {
-  CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
+  CMD_ALLOW_BUSY, CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
   type Registry,
 } from '../commands/registry.ts';
 import type { PropArg, ServerContext } from '../commands/context.ts';
 import { Arena } from '../store/arena.ts';
 import { Db, type KeyspaceServices, type WriteHook } from '../store/db.ts';
 import { NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../store/events.ts';
-import { Keyspace } from '../store/keyspace.ts';
+import { Keyspace, OBJ_STREAM } from '../store/keyspace.ts';
 import { longDoubleToNumber, parseLongDouble } from '../util/numbers.ts';
 import { BlockState, BlockedClients } from './blocking.ts';
 import { type MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import { clientInfoString } from './commands/client.ts';
+import { scriptCommandFlags } from './commands/scripting.ts';
 import { ActiveExpire } from './expire-cycle.ts';
 import { Propagation } from './propagation.ts';
 import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
@@ -41,6 +42,8 @@ import { SocketTransport, type IoPool, type IoPoolFactory } from './transport.ts
 import { Stats } from './stats.ts';
 
 export const SPINDLE_VERSION = '0.1.0';
+/** Redis's slowevalerr: what other clients get while a script is busy. */
+export const BUSY_SCRIPT = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const REDIS_VERSION = '7.0.15';
 
 export interface ServerOptions {
@@ -503,6 +506,60 @@ export class Server implements KeyspaceServices, ServerContext {
     return c.w.take();
   }
 
+  /** The client whose script ran past busy-reply-threshold (only allow-busy commands run), or null. */
+  busyScript: Client | null = null;
+
+  /**
+   * Called from a busy script's hook (io-threads 1): the caller's replies so far are sent, its
+   * socket stops being read (its next commands wait for the script, as Redis protects it), and
+   * `pump` runs a turn of the event loop in which other clients get -BUSY; then the writer
+   * points back at the caller.
+   */
+  processEventsWhileBusy(caller: Client, pump: () => void): void {
+    if (this.busyScript === null) {
+      this.busyScript = caller;
+      caller.sock?.pause();
+    }
+    this.flush(caller);
+    try {
+      pump();
+    } finally {
+      this.resumeBatch(caller);
+    }
+  }
+
+  /** The busy script ended: the caller's socket is read again. */
+  endBusyScript(): void {
+    const c = this.busyScript;
+    if (c === null) return;
+    this.busyScript = null;
+    if (!c.closed) c.sock?.resume();
+  }
+
+  /**
+   * Runs cmd on socketless client c without dispatch checks (the caller made its own, as a
+   * script's redis.call does: Redis's scriptCall) and returns its reply bytes. With `propagate`
+   * false the command's own op stays out of the propagation slot (redis.set_repl(REPL_NONE)).
+   */
+  callSocketless(c: Client, cmd: Command, argv: Argv, propagate: boolean): Uint8Array {
+    const writing = this.writing;
+    const mark = this.clockMark;
+    this.nested++;
+    try {
+      c.w.resp = c.resp;
+      this.writing = c;
+      c.lastCmd = cmd.fullName;
+      this.clockMark = performance.now();
+      if (propagate) this.call(c, cmd, argv);
+      else this.callHandler(c, cmd, argv);
+    } finally {
+      this.nested--;
+      this.writing = writing;
+      this.clockMark = mark;
+    }
+    return c.w.take();
+  }
+
   // ---- dispatch ------------------------------------------------------------------------------
 
   /** Runs one command for c. Returns false when the client must stop processing input. */
@@ -547,7 +604,11 @@ export class Server implements KeyspaceServices, ServerContext {
       this.reject(c, cmd, `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
       return this.afterCommand(c, mark);
     }
-    if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c) && c.kind !== 'replica') {
+    if (this.busyScript !== null && (cmd.flags & CMD_ALLOW_BUSY) === 0) {
+      this.reject(c, cmd, BUSY_SCRIPT);
+      return this.afterCommand(c, mark);
+    }
+    if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c, argv) && c.kind !== 'replica') {
       this.postpone(c, argv);
       return false;
     }
@@ -558,7 +619,7 @@ export class Server implements KeyspaceServices, ServerContext {
     this.call(c, cmd, argv);
     const more = this.afterCommand(c, mark);
     // Inside another command (a socketless client's run) blocked clients wait for its end.
-    if (this.blocked.ready.length > 0 && !this.servingBlocked && this.nested === 0) this.serveReadyKeys(c);
+    if (this.blocked.ready.length > 0 && !this.servingBlocked && this.nested === 0 && this.busyScript === null) this.serveReadyKeys(c);
     return more && c.postponed === null;
   }
 
@@ -605,12 +666,13 @@ export class Server implements KeyspaceServices, ServerContext {
    * Whether the current pause holds back this command (ALL: every one; WRITE: writes, and an
    * EXEC whose transaction holds writes).
    */
-  private pausedFor(cmd: Command, c: Client): boolean {
+  private pausedFor(cmd: Command, c: Client, argv: Argv): boolean {
     if (Date.now() >= this.pauseEndMs) {
       this.unpauseClients();
       return false;
     }
-    let flags = cmd.flags;
+    // EVAL/EVALSHA take their write flags from the script's shebang (evalGetCommandFlags).
+    let flags = cmd.fullName === 'eval' || cmd.fullName === 'evalsha' ? scriptCommandFlags(this, cmd, argv) : cmd.flags;
     if (c.multi !== null && cmd.fullName === 'exec') flags |= c.multi.flags;
     return this.pauseAll || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
   }
@@ -767,6 +829,16 @@ export class Server implements KeyspaceServices, ServerContext {
     const blocked = this.blocked;
     for (let r = blocked.nextReady(); r !== undefined; r = blocked.nextReady()) {
       const db = this.dbs[r.dbIndex];
+      const head = blocked.first(r.dbIndex, r.key);
+      if (head !== undefined && (head.blockState as BlockState).type === OBJ_STREAM) {
+        // Stream waiters each wait for their own ID, so every one of them re-runs (as 7.0's
+        // serveClientsBlockedOnStreamKey visits them all), even when the key went away or
+        // changed type: a blocked XREADGROUP then fails, an XREAD stays blocked.
+        for (const bc of blocked.waitersOf(r.dbIndex, r.key)) {
+          if (bc.blockState !== null && (bc.blockState as BlockState).type === OBJ_STREAM) this.serveBlocked(bc);
+        }
+        continue;
+      }
       for (let bc = blocked.first(r.dbIndex, r.key); bc !== undefined; bc = blocked.first(r.dbIndex, r.key)) {
         const st = bc.blockState as BlockState;
         const e = db.lookupQuiet(r.bytes, 0, r.bytes.length);
@@ -945,6 +1017,8 @@ export class Server implements KeyspaceServices, ServerContext {
   }
 
   private cron(): void {
+    // A busy script's hook runs the event loop: the dataset must not change under the script.
+    if (this.busyScript !== null) return;
     this.cronLoops++;
     this.updateLruClock();
     const now = Date.now();

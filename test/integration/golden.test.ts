@@ -8,6 +8,7 @@ import {
   caseFamilies, caseFromRecorded, caseSignature, compareRun, loadCases, loadRecorded, missingCommands, recordedFamilies, recordedSignature,
   runCase,
 } from '../helpers/golden.ts';
+import { scriptingSkipReason, skipScripting } from '../helpers/scripting.ts';
 import { startRedis, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
 const target = process.env.GOLDEN_SERVER === 'redis' ? 'redis-server' : 'Spindle';
@@ -58,8 +59,9 @@ for (const family of recordedFamilies()) {
   describe(`golden ${family}`, () => {
     for (const rc of rec.cases) {
       const missing = target === 'Spindle' ? missingCommands(caseFromRecorded(family, rc)) : [];
-      const title = missing.length > 0 ? `${rc.name} (needs ${missing.join(' ')})` : rc.name;
-      test.skipIf(missing.length > 0)(title, async () => {
+      const noLua = target === 'Spindle' && skipScripting(family);
+      const title = missing.length > 0 ? `${rc.name} (needs ${missing.join(' ')})` : noLua ? `${rc.name} (${scriptingSkipReason()})` : rc.name;
+      test.skipIf(missing.length > 0 || noLua)(title, async () => {
         const c = caseFromRecorded(family, rc);
         const run = await runCase(port(), c, { replyTimeoutMs: 3000 });
         const problems = compareRun(c, rc.steps, run, target);

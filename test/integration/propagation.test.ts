@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PropagatedOp } from '../../src/server/propagation.ts';
 import { readReply } from '../../src/protocol/reply-reader.ts';
+import { scriptingSkipReason, skipScripting } from '../helpers/scripting.ts';
 import { runCase } from '../helpers/golden.ts';
 import { aofFamilies, caseStream, loadAofCases, loadAofRecorded, normArg, showAof } from '../helpers/aof.ts';
 import { startInProcess, type InProcess } from '../helpers/in-process.ts';
@@ -35,7 +36,7 @@ for (const family of aofFamilies()) {
   describe(`propagation: ${family}`, () => {
     const recorded = new Map(loadAofRecorded(family).cases.map((c) => [c.name, c.aof]));
     for (const c of loadAofCases(family)) {
-      it(c.name, async () => {
+      it.skipIf(skipScripting(family))(skipScripting(family) ? `${c.name} (${scriptingSkipReason()})` : c.name, async () => {
         stream = [];
         const run = await runCase(srv.port, c);
         expect(run.error).toBeUndefined();

@@ -15,6 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scriptingSkipReason, skipScripting } from '../helpers/scripting.ts';
 import { canonical, parseCaseFile, type Case } from '../helpers/golden.ts';
 import { REPO_ROOT, hasRedis, rawClient, startRedis, startSpindle, type RawClient, type ServerHandle } from '../helpers/servers.ts';
 
@@ -132,7 +133,7 @@ describe.skipIf(!haveRedis)('keyspace events, dirty counter and WATCH, side by s
   });
 
   for (const c of loadEventCases()) {
-    test(`${c.family}: ${c.name}`, async () => {
+    test.skipIf(skipScripting(c.family))(`${c.family}: ${c.name}${skipScripting(c.family) ? ` (${scriptingSkipReason()})` : ''}`, async () => {
       const keys: Buffer[][] = [];
       const getKeys = await rawClient(redis!.port);
       try {

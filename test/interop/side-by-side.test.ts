@@ -4,6 +4,7 @@
 // Case format: test/helpers/golden.ts.
 
 import { afterAll, beforeAll, describe, test } from 'vitest';
+import { scriptingSkipReason, skipScripting } from '../helpers/scripting.ts';
 import { caseFamilies, compareRun, loadCases, missingCommands, runCase, toRecorded } from '../helpers/golden.ts';
 import { hasRedis, startRedis, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
@@ -34,8 +35,9 @@ describe.skipIf(!haveRedis)('side by side with redis-server', () => {
     describe(family, () => {
       for (const c of loadCases(family)) {
         const missing = missingCommands(c);
-        const title = missing.length > 0 ? `${c.name} (needs ${missing.join(' ')})` : c.name;
-        test.skipIf(missing.length > 0)(title, async () => {
+        const noLua = skipScripting(family);
+        const title = missing.length > 0 ? `${c.name} (needs ${missing.join(' ')})` : noLua ? `${c.name} (${scriptingSkipReason()})` : c.name;
+        test.skipIf(missing.length > 0 || noLua)(title, async () => {
           if (!spindle) throw new Error(`Spindle did not start: ${spindleError?.message}`);
           // Both servers run the case at the same time; redis' reply is the reference.
           const [ref, got] = await Promise.all([runCase(redis!.port, c), runCase(spindle.port, c, { replyTimeoutMs: 3000 })]);

@@ -16,6 +16,7 @@ import type { Client } from '../client.ts';
 import { rewriteConfigFile } from '../config-rewrite.ts';
 import { genInfoString, resetInfoStats } from '../info.ts';
 import type { Server } from '../server.ts';
+import { BUSY_SCRIPT } from '../server.ts';
 import type { CommandDef } from '../../commands/registry.ts';
 import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
 
@@ -320,6 +321,11 @@ function shutdownCommand(c: Client, argv: Argv): void {
     return;
   }
   const srv = c.srv;
+  // While a script is busy only SHUTDOWN NOSAVE may stop the server (7.0).
+  if (!nosave && srv.busyScript !== null) {
+    c.w.error(BUSY_SCRIPT);
+    return;
+  }
   const savePoints = String(srv.config.get('save') ?? '');
   if (save || (!nosave && savePoints !== '')) {
     srv.log.warning('Not saving the final RDB snapshot: Spindle has no RDB writer yet.');
