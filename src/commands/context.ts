@@ -53,6 +53,15 @@ export interface ServerContext {
   swapDbs(id1: number, id2: number): void;
 }
 
+/** What a blocked command's re-run may know of why it runs. */
+export interface BlockedRerun {
+  /**
+   * The key whose readiness is being served, set for stream waiters: 7.0 serves a blocked
+   * XREAD/XREADGROUP from the signalled key only (serveClientsBlockedOnStreamKey).
+   */
+  readonly servingKey: Uint8Array | null;
+}
+
 export interface CommandClient {
   readonly id: number;
   /** The selected database and the one keyspace API. */
@@ -63,7 +72,7 @@ export interface CommandClient {
   readonly resp: number;
   readonly srv: ServerContext;
   /** Non-null while the client is blocked on keys (a blocked command's re-run sees it). */
-  readonly blockState: object | null;
+  readonly blockState: BlockedRerun | null;
   /** Close the connection once the replies so far are written. */
   closeAfterReply: boolean;
 }

@@ -26,7 +26,7 @@ import { OBJ_STREAM } from '../store/keyspace.ts';
 import { type Consumer, type ConsumerGroup, ENTRIES_READ_INVALID, Nack, type Stream } from '../store/stream.ts';
 import { ID_MAX, idString } from '../store/stream-id.ts';
 import { parseLongLong } from '../util/numbers.ts';
-import type { CommandClient, PropArg } from './context.ts';
+import type { BlockedRerun, CommandClient, PropArg } from './context.ts';
 import type { CommandDef } from './registry.ts';
 import {
   argIs, estimateDistance, itA, itB, parseIdArg, pid, propagateConsumerCreation, propagateGroupId, propagateXclaim,
@@ -34,6 +34,16 @@ import {
 } from './stream-util.ts';
 
 const XREAD_BLOCKED_DEFAULT_COUNT = 1000;
+
+/** Whether argv[i] is exactly the bytes of key. */
+function argEquals(argv: Argv, i: number, key: Uint8Array): boolean {
+  const n = argv.len[i];
+  if (n !== key.length) return false;
+  const b = argv.buf;
+  const o = argv.off[i];
+  for (let j = 0; j < n; j++) if (b[o + j] !== key[j]) return false;
+  return true;
+}
 
 /**
  * Consumers consumerFor created during the current command. 7.0 propagates a consumer's creation
@@ -199,6 +209,8 @@ function xreadGeneric(c: CommandClient, argv: Argv, xreadgroup: boolean): void {
   }
   const db = c.db;
   const rerun = c.blockState !== null;
+  // A re-run serves only the key that was signalled (null: any key, as a first run does).
+  const only = rerun ? (c.blockState as BlockedRerun).servingKey : null;
   createdConsumers.clear();
   const ids: bigint[] = [];
   const groups: (ConsumerGroup | undefined)[] = [];
@@ -206,6 +218,11 @@ function xreadGeneric(c: CommandClient, argv: Argv, xreadgroup: boolean): void {
   for (let k = 0; k < nstreams; k++) {
     const ki = streamsArg + k;
     const ii = ki + nstreams;
+    if (only !== null && !argEquals(argv, ki, only)) {
+      ids.push(0n);
+      groups.push(undefined);
+      continue;
+    }
     const e = db.readArg(argv, ki);
     const other = e >= 0 && db.type(e) !== OBJ_STREAM;
     if (other && !rerun) {
@@ -258,6 +275,7 @@ function xreadGeneric(c: CommandClient, argv: Argv, xreadgroup: boolean): void {
   const history: boolean[] = [];
   const now = Date.now();
   for (let k = 0; k < nstreams; k++) {
+    if (only !== null && !argEquals(argv, streamsArg + k, only)) continue;
     const e = db.readArg(argv, streamsArg + k);
     if (e < 0 || db.type(e) !== OBJ_STREAM) continue;
     const s = streamOf(db, e);

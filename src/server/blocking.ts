@@ -26,10 +26,11 @@
  * Replies for a served client must not mix with the bytes the reply writer holds for the client
  * whose command made the key ready, so that client's replies so far are flushed first.
  */
+import type { BlockedRerun } from '../commands/context.ts';
 import type { Client } from './client.ts';
 
 /** What a blocked client waits for. */
-export class BlockState {
+export class BlockState implements BlockedRerun {
   readonly dbIndex: number;
   /** The keys (latin1 strings, as map keys) and their bytes. */
   readonly keys: string[];
@@ -39,6 +40,8 @@ export class BlockState {
   /** Absolute unix ms when the client times out, 0 for never. */
   readonly deadline: number;
   timer: NodeJS.Timeout | null = null;
+  /** While a stream waiter is re-run: the ready key it is served from (BlockedRerun). */
+  servingKey: Buffer | null = null;
 
   constructor(dbIndex: number, keyBytes: Buffer[], type: number, deadline: number) {
     this.dbIndex = dbIndex;

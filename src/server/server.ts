@@ -835,7 +835,11 @@ export class Server implements KeyspaceServices, ServerContext {
         // serveClientsBlockedOnStreamKey visits them all), even when the key went away or
         // changed type: a blocked XREADGROUP then fails, an XREAD stays blocked.
         for (const bc of blocked.waitersOf(r.dbIndex, r.key)) {
-          if (bc.blockState !== null && (bc.blockState as BlockState).type === OBJ_STREAM) this.serveBlocked(bc);
+          const st = bc.blockState as BlockState | null;
+          if (st === null || st.type !== OBJ_STREAM) continue;
+          st.servingKey = r.bytes;
+          this.serveBlocked(bc);
+          st.servingKey = null;
         }
         continue;
       }

@@ -61,6 +61,29 @@ describe('blocking reads', () => {
     reader.disconnect();
   });
 
+  test('a blocked XREAD is served from the signalled key only, as redis-server 7.0.15 does', async () => {
+    await r.flushall();
+    const reader = client();
+    const p = reader.xread('BLOCK', 0, 'STREAMS', 'a', 'b', '$', '$');
+    await blockedClients(1);
+    // Both keys get data in one EXEC; the first one signalled serves the reader alone.
+    await r.multi().xadd('a', '1-1', 'f', 'v').xadd('b', '1-1', 'f', 'v').exec();
+    expect(await p).toEqual([['a', [['1-1', ['f', 'v']]]]]);
+    reader.disconnect();
+  });
+
+  test('a blocked XREADGROUP on two streams fails when the signalled one is deleted', async () => {
+    await r.flushall();
+    await r.xgroup('CREATE', 'a', 'g', '$', 'MKSTREAM');
+    await r.xgroup('CREATE', 'b', 'g', '$', 'MKSTREAM');
+    const reader = client();
+    const p = reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 'a', 'b', '>', '>').catch((e: Error) => e.message);
+    await blockedClients(1);
+    await r.del('b');
+    expect(await p).toBe('UNBLOCKED the stream key no longer exists');
+    reader.disconnect();
+  });
+
   test('XREAD BLOCK times out with a null', async () => {
     await r.flushall();
     const reader = client();
