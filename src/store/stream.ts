@@ -42,7 +42,7 @@ export const STREAM_ITEM_FLAG_DELETED = 1;
 export const STREAM_ITEM_FLAG_SAMEFIELDS = 2;
 /** STREAM_LISTPACK_MAX_SIZE: node-max-bytes 0 or above this means this. */
 const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
-/** Largest block capacity allocated up front for a growing stream (stream-node-max-bytes). */
+/** Largest block capacity allocated up front from the previous block's size. */
 const MAX_PREALLOC = 64 * 1024;
 /** Redis's SCG_INVALID_ENTRIES_READ. */
 export const ENTRIES_READ_INVALID = -1;
@@ -279,7 +279,8 @@ export class Stream {
         if (numAt(lp, p) + numAt(lp, q) >= maxEntries) fresh = true;
       }
       if (fresh) {
-        this.lps[bi] = lpShrinkToFit(lp);
+        // Drop the spare capacity only when it is worth a copy (see the sizing of new blocks).
+        if (lp.length - lpBytes(lp) > lp.length >>> 3) this.lps[bi] = lpShrinkToFit(lp);
         lp = null;
       }
     }
@@ -288,10 +289,12 @@ export class Stream {
     if (lp === null) {
       // New block: master entry with this entry's fields; the entry itself shares them.
       master = id;
-      // A stream that has filled a block will likely fill this one too: give it the node size at
-      // once (shrunk to fit when the next block starts) instead of growing it step by step, which
-      // left a trail of freed buffers of every size behind each block (RSS 1.8x used_memory).
-      lp = lpNew(bi >= 0 && limit <= MAX_PREALLOC ? limit + 64 : 64);
+      // Size a new block like the one it follows (+1/16 and a little): streams are mostly
+      // uniform, so it then fills without being regrown step by step and closes with little
+      // spare room, which is kept. Growing each block from 64 bytes left a trail of freed
+      // buffers of every size behind it (RSS ~1.8x the data).
+      const prev = bi >= 0 ? lpBytes(this.lps[bi]!) : 0;
+      lp = lpNew(prev > 0 && prev <= MAX_PREALLOC ? prev + (prev >>> 4) + 64 : 64);
       lp = lpAppendInteger(lp, 1);
       lp = lpAppendInteger(lp, 0);
       lp = lpAppendInteger(lp, numFields);
