@@ -9,7 +9,8 @@
         "native/lua/convert.cc",
         "native/lua/sandbox.cc",
         "native/lua/cmsgpack.cc",
-        "native/lua/struct.cc"
+        "native/lua/struct.cc",
+        "native/lua/functions.cc"
       ],
       "include_dirs": ["/usr/include/lua5.1"],
       "libraries": ["-llua5.1", "-ldl"],

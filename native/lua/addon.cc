@@ -9,7 +9,8 @@
  * (convert.cc). run() answers the script's reply as RESP bytes the same way.
  *
  * Interruption. While a script runs an instruction-count hook (every 100000 VM instructions)
- * reads the clock and a kill flag in a SharedArrayBuffer (control[0]) that other threads may set;
+ * reads the clock and a kill bit (bit 0 of control[0], a word of src/scripting/script-control.ts
+ * in a SharedArrayBuffer) that other threads may set;
  * once the script has run longer than busy-reply-threshold the hook tells JS (event 2) each time
  * it fires, and a set kill flag ends the script with Redis's error, re-raised at every line so
  * pcall cannot swallow it.
@@ -482,7 +483,8 @@ static void hook(lua_State* L, lua_Debug*) {
   if (!E.running) return;
   double elapsed = nowMs() - E.startMs;
   if (E.busyMs > 0 && elapsed >= E.busyMs) callJs(E.eventFn, EV_BUSY, elapsed, nullptr, nullptr);
-  if (E.control != nullptr && __atomic_load_n(&E.control[0], __ATOMIC_SEQ_CST) != 0) E.killed = true;
+  // Bit 0 of control[0] is the kill bit; the other bits (wrote, busy...) are the server's.
+  if (E.control != nullptr && (__atomic_load_n(&E.control[0], __ATOMIC_SEQ_CST) & 1) != 0) E.killed = true;
   if (E.killed) {
     if (E.control != nullptr && __atomic_exchange_n(&E.control[1], 1, __ATOMIC_SEQ_CST) == 0) {
       callJs(E.eventFn, EV_LOG, 3, nullptr, "Lua script killed by user with SCRIPT KILL.");
@@ -742,17 +744,27 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   lua_State* L = E.L;
   lua_settop(L, 0);
   lua_getfield(L, LUA_REGISTRYINDEX, "spindle.err_handler");
-  lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
+  // "fn:<name>": a FUNCTION's callback, called with KEYS and ARGV as its arguments (FCALL).
+  bool isFn = name.compare(0, 3, "fn:") == 0;
+  if (isFn) pushFunction(L, name.c_str() + 3);
+  else lua_getfield(L, LUA_REGISTRYINDEX, name.c_str());
   if (lua_isnil(L, -1)) {
     lua_settop(L, 0);
     napi_value nul;
     napi_get_null(env, &nul);
     return nul;
   }
+  if (isFn) {
+    // Redis runs functions in a Lua state of their own, where EVAL's KEYS and ARGV never exist.
+    lua_pushnil(L);
+    setRealGlobal(L, "KEYS");
+    lua_pushnil(L);
+    setRealGlobal(L, "ARGV");
+  }
   pushArgTable(L, p, static_cast<uint32_t>(nkeys));
-  setRealGlobal(L, "KEYS");
+  if (!isFn) setRealGlobal(L, "KEYS");
   pushArgTable(L, p, static_cast<uint32_t>(nargs));
-  setRealGlobal(L, "ARGV");
+  if (!isFn) setRealGlobal(L, "ARGV");
 
   E.scriptResp = 2;
   E.clientResp = static_cast<int>(resp);
@@ -765,7 +777,7 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     __atomic_store_n(&E.control[1], 0, __ATOMIC_SEQ_CST);
   }
   lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_PERIOD);
-  int st = lua_pcall(L, 0, 1, 1);
+  int st = lua_pcall(L, isFn ? 2 : 0, 1, 1);
   lua_sethook(L, nullptr, 0, 0);
   E.running = false;
 
@@ -850,6 +862,16 @@ static napi_value Pump(napi_env env, napi_callback_info) {
   return v;
 }
 
+lua_State* currentState() {
+  return E.L;
+}
+
+bool scriptRunning() {
+  return E.running;
+}
+
+void defineFunctionsApi(napi_env env, napi_value exports);
+
 static napi_value ModuleInit(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -861,6 +883,7 @@ static napi_value ModuleInit(napi_env env, napi_value exports) {
       {"pump", nullptr, Pump, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  defineFunctionsApi(env, exports);
   return exports;
 }
 

@@ -56,4 +56,10 @@ void pushProxyTarget(lua_State* L, int idx);
 /* Sets t[k] = v on the real globals table (KEYS, ARGV), bypassing the read-only guard. */
 void setRealGlobal(lua_State* L, const char* name);  // pops the value
 
+/* Functions (functions.cc): the engine's state and whether a script runs (addon.cc). */
+lua_State* currentState();
+bool scriptRunning();
+/* Pushes the registered function `name` (FCALL), or nil. */
+void pushFunction(lua_State* L, const char* name);
+
 }  // namespace spindle

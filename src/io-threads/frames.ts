@@ -10,11 +10,15 @@
  *   worker -> main: CLOSED (socket gone), PROTOCOL_ERROR (message text: reply, then close),
  *                   QBUF_LIMIT (closed for exceeding client-query-buffer-limit),
  *                   OBUF_LIMIT (closed for exceeding client-output-buffer-limit; u8: 1 found on
- *                   a write, 0 by the soft-limit timer)
+ *                   a write, 0 by the soft-limit timer),
+ *                   BUSY_REPLY (the worker answered a command itself during a busy script; u8: 1
+ *                   refused with -BUSY, then `name NUL error text` for the main thread's stats)
  *   main -> worker: CLOSE (close after what was sent), AUTH (u8: client is authenticated),
  *                   OBUF_CLASS (u8: the client's output limit class, obuf-limit.ts OBUF_*),
  *                   KILL (close now, dropping unsent output: the main thread found the client
- *                   over its output limit)
+ *                   over its output limit),
+ *                   HELD (u32 busy epoch: during that busy script the client's commands wait,
+ *                   its earlier ones are not answered yet; docs/design-scripting.md)
  */
 import { writeU32 } from '../server/command-frame.ts';
 
@@ -27,6 +31,8 @@ export const C_QBUF_LIMIT = 5;
 export const C_OBUF_LIMIT = 6;
 export const C_OBUF_CLASS = 7;
 export const C_KILL = 8;
+export const C_BUSY_REPLY = 9;
+export const C_HELD = 10;
 
 /** A control message: kind, client id, optional bytes. */
 export function control(kind: number, id: number, rest?: Uint8Array): Uint8Array {

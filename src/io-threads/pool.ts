@@ -19,8 +19,11 @@ import type { Server } from '../server/server.ts';
 import type { IoPool, Transport } from '../server/transport.ts';
 import { decodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
+  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
+import { REPLY_ON } from '../server/client.ts';
+import { CALLER_ID, EPOCH, S_BUSY, S_FUNCTION, S_SHUTDOWN, SHUTDOWN_BY, STATE, scriptControl } from '../scripting/script-control.ts';
+import { busyCommandTable } from './busy.ts';
 import {
   STAGE_EXEC, STAGE_NAMES, STAGE_QUEUE, histAdd, histPercentile, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N,
   W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, clockUs,
@@ -42,6 +45,15 @@ export class WorkerLink {
   readonly assembler = new MessageAssembler();
   clients = 0;
   alive = true;
+  /**
+   * Busy script (busyScanAhead): frames up to skipUntil were looked at; those at the positions in
+   * `ranAhead` were run already (drain() skips them); `kept` are the clients whose frames there
+   * must wait in place (the caller's, or behind one that must).
+   */
+  skipUntil = 0;
+  skipping = false;
+  readonly ranAhead = new Set<number>();
+  readonly kept = new Set<number>();
 
   constructor(index: number, worker: Worker, commands: SharedArrayBuffer, replies: SharedArrayBuffer, stats: SharedArrayBuffer) {
     this.index = index;
@@ -64,11 +76,15 @@ export class IoThreads implements IoPool {
   readonly srv: Server;
   readonly size: number;
   readonly links: WorkerLink[] = [];
-  private readonly argv = new Argv();
+  private argv = new Argv();
+  /** Decodes commands run during a busy script (the script's own command still uses `argv`). */
+  private busyArgv = new Argv();
   /** The client whose replies are being collected during a drain. */
   private current: Client | null = null;
   private stopping = false;
   private nextWorker = 0;
+  /** The link whose command ring is being drained (its frames before the current one are done). */
+  private draining: WorkerLink | null = null;
 
   constructor(srv: Server, size: number) {
     this.srv = srv;
@@ -88,6 +104,7 @@ export class IoThreads implements IoPool {
     const init: WorkerInit = {
       t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit,
       obuf: this.srv.config.values['client-output-buffer-limit'], hashSeed: hashSeed(),
+      script: scriptControl.buffer as SharedArrayBuffer, busyCommands: busyCommandTable(this.srv.registry),
     };
     return new Promise((resolve, reject) => {
       const onReady = (m: unknown): void => {
@@ -191,7 +208,9 @@ export class IoThreads implements IoPool {
       histAdd(st, STAGE_QUEUE, t0 - stamp);
     }
     const n0 = this.srv.stats.numCommands;
+    this.draining = link;
     const asleep = link.commands.drain((rc) => this.onFrame(link, rc), DRAIN_BUDGET);
+    this.draining = null;
     this.endClient();
     const t1 = clockUs();
     st[W_EXEC_US] += t1 - t0;
@@ -222,6 +241,15 @@ export class IoThreads implements IoPool {
 
   private onFrame(link: WorkerLink, rc: RingConsumer): void {
     const srv = this.srv;
+    if (link.skipping) {
+      if (((link.skipUntil - rc.position) | 0) > 0) {
+        if (link.ranAhead.has(rc.position)) return; // run during a busy script
+      } else {
+        link.skipping = false;
+        link.ranAhead.clear();
+        link.kept.clear();
+      }
+    }
     if (rc.kind === FRAME_WHOLE && rc.tag !== CONTROL_TAG) {
       // The common case: a whole command frame, decoded in place in the ring (no view object).
       this.onCommand(rc.tag, rc.data, rc.offset, rc.length);
@@ -243,6 +271,8 @@ export class IoThreads implements IoPool {
         link.clients--;
         if (this.current === c) this.current = null;
         srv.freeClient(c);
+      } else if (msg[0] === C_BUSY_REPLY) {
+        this.busyReplied(c, msg);
       } else if (msg[0] === C_PROTOCOL_ERROR) {
         this.beginClient(c);
         c.onProtocolError(Buffer.from(msg.subarray(5)).toString('latin1'));
@@ -287,6 +317,122 @@ export class IoThreads implements IoPool {
     if (c === null) return;
     this.current = null;
     this.srv.flush(c);
+  }
+
+  /**
+   * A busy script's hook fired (main thread, inside Lua; docs/design-scripting.md). Publishes
+   * every reply produced so far; the first time, also gives back the command frames consumed
+   * before the script's own, tells each worker which of its clients wait for an answer the main
+   * thread has not given yet (C_HELD: blocked or paused, CLIENT REPLY OFF/SKIP, subscribed), and
+   * then sets the busy bit: from then on the workers answer -BUSY, SCRIPT KILL and SHUTDOWN
+   * NOSAVE for the other clients. Returns who sent SHUTDOWN NOSAVE meanwhile, or 0.
+   */
+  scriptBusy(caller: Client, isFunction: boolean): number {
+    const ctl = scriptControl;
+    const s = Atomics.load(ctl, STATE);
+    this.busyDrain(caller);
+    if ((s & S_BUSY) === 0) {
+      this.draining?.commands.release();
+      const epoch = (Atomics.load(ctl, EPOCH) + 1) | 0 || 1;
+      Atomics.store(ctl, EPOCH, epoch);
+      const e = new Uint8Array(4);
+      new DataView(e.buffer).setUint32(0, epoch >>> 0, true);
+      for (const c of this.srv.clients.values()) {
+        const link = c.io as WorkerLink | null;
+        if (link === null || c === caller || !link.alive) continue;
+        if (c.postponed !== null || c.ioBacklog !== null || c.replyMode !== REPLY_ON || c.pubsub) link.outbox.send(control(C_HELD, c.id, e), CONTROL_TAG);
+      }
+    }
+    let flushed = true;
+    for (const l of this.links) {
+      if (!l.alive) continue;
+      l.outbox.flush();
+      l.replies.commit();
+      if (l.outbox.pending > 0) flushed = false;
+    }
+    // Published only once the workers can see every earlier reply (a full reply ring: next firing).
+    if ((s & S_BUSY) === 0 && flushed) {
+      Atomics.store(ctl, CALLER_ID, caller.id);
+      Atomics.or(ctl, STATE, S_BUSY | (isFunction ? S_FUNCTION : 0));
+    }
+    return (s & S_SHUTDOWN) !== 0 ? Atomics.load(ctl, SHUTDOWN_BY) || -1 : 0;
+  }
+
+  /**
+   * Runs, during a busy script, the commands already waiting in the rings of the workers other
+   * than the caller's and the one being drained (whose frames after the script's own must keep
+   * their place): through Server.execute, as the io-threads 1 pump does, so they get -BUSY or,
+   * allow-busy, run (SCRIPT KILL, SHUTDOWN NOSAVE, MULTI, AUTH...). Afterwards those rings are
+   * empty and the workers judge their clients' next commands themselves.
+   */
+  private busyDrain(caller: Client): void {
+    const saved = this.current;
+    const argv = this.argv;
+    this.current = null;
+    this.argv = this.busyArgv;
+    try {
+      const d = this.draining;
+      if (d !== null) this.busyScanAhead(d, caller);
+      for (const l of this.links) {
+        if (!l.alive || l === this.draining || l === caller.io) continue;
+        if (l.commands.available() === 0) continue;
+        const asleep = l.commands.drain((rc) => this.onFrame(l, rc), DRAIN_BUDGET);
+        this.endClient();
+        if (!asleep) setImmediate(() => this.drain(l));
+      }
+    } finally {
+      this.endClient();
+      this.current = saved;
+      this.argv = argv;
+    }
+  }
+
+  /**
+   * The frames queued behind the script's own in the ring being drained: whole command frames
+   * of other clients run now (then drain() skips them). A frame that must keep its place (the
+   * caller's next commands, a chunked command, a control message) stays, and so do the later
+   * frames of its client.
+   */
+  private busyScanAhead(link: WorkerLink, caller: Client): void {
+    const rc = link.commands;
+    const first = !link.skipping;
+    if (first) {
+      link.ranAhead.clear();
+      link.kept.clear();
+      link.kept.add(caller.id);
+    }
+    rc.scanAhead((off, len, tag, kind, end) => {
+      link.skipUntil = end;
+      link.skipping = true;
+      const id = tag === CONTROL_TAG ? readU32(rc.data, off + 1) : tag;
+      // A worker's C_BUSY_REPLY follows commands of its client that all ran: it may be taken now.
+      const counted = kind === FRAME_WHOLE && tag === CONTROL_TAG && rc.data[off] === C_BUSY_REPLY;
+      if (kind !== FRAME_WHOLE || (tag === CONTROL_TAG && !counted) || link.kept.has(id)) {
+        link.kept.add(id);
+        return true;
+      }
+      link.ranAhead.add((end - 8 - ((len + 3) & ~3)) >>> 0); // a WHOLE frame's start
+      if (!counted) this.onCommand(tag, rc.data, off, len);
+      else {
+        const c = this.srv.clients.get(id);
+        if (c !== undefined) this.busyReplied(c, rc.data.subarray(off, off + len));
+      }
+      return true;
+    }, first ? -1 : link.skipUntil);
+  }
+
+  /** A worker answered c itself during a busy script (C_BUSY_REPLY): counted as the main thread would. */
+  private busyReplied(c: Client, msg: Uint8Array): void {
+    const [name, text] = Buffer.from(msg.subarray(6)).toString('latin1').split('\0');
+    if (msg[5] === 1) this.srv.rejectedBusy(c, name, text);
+    else this.srv.stats.countError(text);
+  }
+
+  /** The busy script ended: workers forward everything again. Answers as scriptBusy. */
+  scriptEnded(): number {
+    const s = Atomics.exchange(scriptControl, STATE, 0);
+    Atomics.store(scriptControl, CALLER_ID, 0);
+    return (s & S_SHUTDOWN) !== 0 ? Atomics.load(scriptControl, SHUTDOWN_BY) || -1 : 0;
   }
 
   private onExit(link: WorkerLink, code: number): void {

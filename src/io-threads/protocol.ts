@@ -1,6 +1,7 @@
 /* Messages on the MessagePort between the main thread and an I/O worker, and the worker's
  * shared statistics slots. */
 import type { ObufLimits } from '../server/config-table.ts';
+import type { BusyCommandTable } from './busy.ts';
 
 /** Kick: the ring toward the receiver has data (sent only on a sleep/wake transition). */
 export const KICK_DATA = 1;
@@ -91,6 +92,10 @@ export interface WorkerInit {
   obuf: ObufLimits;
   /** The main thread's key-hash seed (workers hash each command's first key for it). */
   hashSeed: number;
+  /** The script control words (src/scripting/script-control.ts): busy, kill, shutdown... */
+  script: SharedArrayBuffer;
+  /** Arity and flags of every command, to answer commands during a busy script (busy.ts). */
+  busyCommands: BusyCommandTable;
 }
 
 export interface WorkerLimits {

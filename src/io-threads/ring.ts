@@ -249,6 +249,16 @@ export class RingProducer {
     this.lastLength = length;
   }
 
+  /** The position after the last frame reserved so far (uncommitted ones included). */
+  get position(): number {
+    return this.wpos;
+  }
+
+  /** True when the consumer has released every frame before position `pos` (loads RPOS). */
+  releasedUpTo(pos: number): boolean {
+    return ((Atomics.load(this.h, H_RPOS) - pos) | 0) >= 0;
+  }
+
   /** Publishes every frame reserved since the last commit; kicks the consumer if it sleeps. */
   commit(): void {
     const w = this.wpos;
@@ -460,6 +470,37 @@ export class RingConsumer {
       this.length = len;
       this.next = (r + hdr + ((len + 3) & ~3)) >>> 0;
       return len;
+    }
+  }
+
+  /** Position of the current frame (after `peek`): where it starts in the free-running counter. */
+  get position(): number {
+    return this.rpos;
+  }
+
+  /**
+   * Looks at the frames published after the current one without consuming them (they stay for
+   * `drain`): calls visit(offset, length, tag, kind, end) for each, `end` being the position after
+   * it, from position `from` (default: right after the current frame) until visit returns false
+   * or none is left. For a consumer that must look ahead while the current frame is in use.
+   */
+  scanAhead(visit: (offset: number, length: number, tag: number, kind: number, end: number) => boolean, from = -1): void {
+    if (this.length < 0) return;
+    const w = Atomics.load(this.h, H_WPOS) >>> 0;
+    let r = from === -1 ? this.next : from >>> 0;
+    while (r !== w) {
+      const off = r & this.mask;
+      const word = this.data32[off >>> 2]!;
+      if (word === PAD) {
+        r = (r + this.capacity - off) >>> 0;
+        continue;
+      }
+      const len = word & LEN_MASK;
+      const kind = word >>> 30;
+      const hdr = kind === FRAME_FIRST ? 12 : 8;
+      const end = (r + hdr + ((len + 3) & ~3)) >>> 0;
+      if (!visit(off + hdr, len, this.data32[(off >>> 2) + 1]!, kind, end)) return;
+      r = end;
     }
   }
 

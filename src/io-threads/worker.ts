@@ -14,6 +14,12 @@
  * client over its limit is closed at once (its unsent output dropped) and reported to the main
  * thread (OBUF_LIMIT), which logs and frees it. The main thread sends each client's class
  * (OBUF_CLASS) in the reply stream and the limits with the parser limits.
+ *
+ * A busy script (the main thread inside Lua past busy-reply-threshold, busy.ts): a client whose
+ * earlier commands were all answered (released from the command ring, replies drained, not the
+ * script's caller, not held by the main thread) gets its commands judged here: -BUSY, SCRIPT
+ * KILL, SHUTDOWN NOSAVE, QUIT. Anything else is forwarded as usual and runs after the script, so
+ * each client's replies stay in order.
  */
 import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
@@ -23,8 +29,10 @@ import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser
 import { adoptSocket } from '../server/socket-reader.ts';
 import { commandSize, encodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_CLOSE, C_CLOSED, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
+  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
+import { B_FORWARD, B_QUIT, B_REFUSED, B_SHUTDOWN, BusyGate } from './busy.ts';
+import { CALLER_ID, EPOCH } from '../scripting/script-control.ts';
 import { OBUF_NORMAL, obufFloorOf, obufLimitsByClass, obufOverLimit } from '../server/obuf-limit.ts';
 import type { ObufLimit, ObufLimits } from '../server/config-table.ts';
 import { MessageAssembler, RingConsumer, RingProducer } from './ring.ts';
@@ -50,6 +58,11 @@ let obufFloors: number[] = [];
 /** Clients holding a soft-limit stamp: re-checked by a timer while there are any. */
 const obufStamped = new Set<WorkerClient>();
 let obufTimer: NodeJS.Timeout | null = null;
+/** Judges commands during a busy script (busy.ts), over the shared script control words. */
+let gate: BusyGate;
+let scriptCtl: Int32Array;
+/** The busy state seen when the current read started parsing (replies were drained first). */
+let busyNow = false;
 
 class WorkerClient implements ParserSink {
   readonly parser = new RequestParser();
@@ -60,6 +73,10 @@ class WorkerClient implements ParserSink {
   obufClass = OBUF_NORMAL;
   obufFloor = obufFloors[OBUF_NORMAL];
   obufSoftSince = 0;
+  /** Command ring position after this client's last command frame. */
+  lastEnd = 0;
+  /** The busy episode (script-control.ts EPOCH) in which the main thread holds this client. */
+  heldEpoch = 0;
 
   readonly id: number;
   sock: Socket;
@@ -68,15 +85,21 @@ class WorkerClient implements ParserSink {
     this.id = id;
     this.sock = sock;
     this.authenticated = authenticated;
+    this.lastEnd = commands.position;
   }
 
   onCommand(argv: Argv): boolean {
     stats[W_COMMANDS]++;
+    if (busyNow && this.judgedHere()) {
+      const v = gate.decide(argv, this.id);
+      if (v !== B_FORWARD) return this.answerBusy(v);
+    }
     const size = commandSize(argv);
     if (pendingChunks.length === 0 && size <= commands.maxFrame) {
       const off = commands.reserve(size, this.id);
       if (off >= 0) {
         encodeCommand(commands.data, off, argv, true);
+        this.lastEnd = commands.position;
         return true;
       }
     }
@@ -85,12 +108,52 @@ class WorkerClient implements ParserSink {
     const msg = new Uint8Array(size);
     encodeCommand(msg, 0, argv, true);
     if (pendingChunks.length === 0) {
-      if (commands.writeMessage(msg, this.id)) return true;
+      if (commands.writeMessage(msg, this.id)) {
+        this.lastEnd = commands.position;
+        return true;
+      }
       pendingChunks.push({ msg, from: commands.resumeAt, id: this.id });
     } else {
       pendingChunks.push({ msg, from: 0, id: this.id });
     }
     return this.stall();
+  }
+
+  /**
+   * During a busy script: may this worker answer the client's next command itself? Only when
+   * all its earlier commands were answered, so its replies stay in order.
+   */
+  private judgedHere(): boolean {
+    return !this.closing && this.authenticated && this.obufClass === OBUF_NORMAL && pendingChunks.length === 0 &&
+      this.id !== Atomics.load(scriptCtl, CALLER_ID) && this.heldEpoch !== Atomics.load(scriptCtl, EPOCH) &&
+      commands.releasedUpTo(this.lastEnd);
+  }
+
+  /** Sends the gate's answer (B_* other than B_FORWARD); false stops parsing this client. */
+  private answerBusy(v: number): boolean {
+    if (v !== B_SHUTDOWN) {
+      const out = Buffer.from(gate.reply, 'latin1');
+      this.sock.write(out);
+      stats[W_BYTES_OUT] += out.length;
+      stats[W_REPLIES]++;
+    }
+    if (gate.error !== '') {
+      const rest = Buffer.from(`\0${gate.name}\0${gate.error}`, 'latin1');
+      rest[0] = v === B_REFUSED ? 1 : 0;
+      sendControl(C_BUSY_REPLY, this.id, rest);
+    }
+    if (v === B_QUIT) {
+      this.closing = true;
+      this.sock.end();
+      return false;
+    }
+    if (v === B_SHUTDOWN) {
+      // The server exits at the hook's next firing (or when the script ends): read no more.
+      this.closing = true;
+      this.sock.pause();
+      return false;
+    }
+    return true;
   }
 
   private stall(): boolean {
@@ -145,6 +208,9 @@ function sendControl(kind: number, id: number, rest?: Uint8Array): void {
 
 function onData(wc: WorkerClient, bytes: Uint8Array): void {
   stats[W_BYTES_IN] += bytes.length;
+  // A busy script: what the main thread answered before it got busy is written first.
+  busyNow = gate.busy;
+  if (busyNow) drainReplies();
   if (wc.closing) return;
   // A paused socket can still deliver a read that was in flight: keep it unparsed for later.
   if (wc.stopped) wc.parser.hold(bytes);
@@ -278,6 +344,8 @@ function onReplyFrame(rc: RingConsumer): void {
   } else if (kind === C_OBUF_CLASS) {
     wc.obufClass = msg[5];
     wc.obufFloor = wc.obufSoftSince !== 0 ? 0 : obufFloors[wc.obufClass];
+  } else if (kind === C_HELD) {
+    wc.heldEpoch = readU32(msg, 5);
   } else if (kind === C_KILL) {
     clients.delete(id);
     stats[W_CONNECTIONS]--;
@@ -289,6 +357,7 @@ function onReplyFrame(rc: RingConsumer): void {
 
 /** Room in the command ring again: finish chunked messages, then resume stalled clients. */
 function onSpace(): void {
+  busyNow = false; // resumed input is forwarded (replies were not drained here)
   while (pendingChunks.length > 0) {
     const p = pendingChunks[0];
     if (!commands.writeMessage(p.msg, p.id, p.from)) {
@@ -318,6 +387,8 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
     parserLimits.queryBufferLimit = m.queryBufferLimit;
     setObufLimits(m.obuf);
     stats = new Float64Array(m.stats);
+    gate = new BusyGate(m.script, m.busyCommands);
+    scriptCtl = new Int32Array(m.script);
     commands = new RingProducer(m.commands, () => {
       stats[W_WAKEUPS_TO_MAIN]++;
       port.postMessage(KICK_DATA);

@@ -29,6 +29,16 @@ export interface LuaBinding {
   kill(): void;
   /** One non-blocking turn of the event loop (from inside a busy script's hook). */
   pump(): void;
+  /** FUNCTION LOAD: runs a library's code; the error text or [name, description, flags, ...]. */
+  fnLoad(code: Buffer): string | (string | Buffer | number | null)[];
+  /** Makes every function staged by fnLoad callable. */
+  fnCommit(): void;
+  /** Forgets the staged functions. */
+  fnDiscard(): void;
+  /** The function is no longer callable. */
+  fnRemove(name: string): void;
+  /** No function is callable. */
+  fnClear(): void;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../build/Release/spindle_lua.node', import.meta.url));

@@ -11,6 +11,7 @@
  */
 import { Argv } from '../protocol/argv.ts';
 import { loadLuaBinding, type LuaBinding } from './engine.ts';
+import { S_KILL, STATE, scriptControl } from './script-control.ts';
 import { parseShebang } from './shebang.ts';
 import { ScriptCache, sha1hex, type Script } from './script-cache.ts';
 
@@ -40,11 +41,8 @@ export class LuaEngine {
   private readonly binding: LuaBinding;
   readonly cache = new ScriptCache();
   private readonly shared = Buffer.allocUnsafeSlow(SHARED_BYTES);
-  /**
-   * control[0]: kill flag (other threads may set it); control[1]: the kill was logged;
-   * control[2]: the last reply is an error a command already counted (errorstats).
-   */
-  readonly control = new Int32Array(new SharedArrayBuffer(16));
+  /** The control words the addon's hook reads (script-control.ts: kill bit, kill logged, ...). */
+  readonly control = scriptControl;
   private host: ScriptHost | null = null;
   private readonly callArgv = new Argv();
   private generation = 1;
@@ -108,6 +106,23 @@ export class LuaEngine {
       const err = this.compile(s);
       if (err !== null) return Buffer.from(`-ERR Error compiling script (new function): ${err}\r\n`, 'latin1');
     }
+    return this.runNamed(host, `f_${s.sha}`, s.sha, argv, first, nkeys, clientResp, busyMs);
+  }
+
+  /** FCALL: runs the registered function `name` with (KEYS, ARGV) as its arguments. */
+  runFunction(host: ScriptHost, name: string, argv: Argv, first: number, nkeys: number, clientResp: number, busyMs: number): Uint8Array {
+    return this.runNamed(host, `fn:${name.toLowerCase()}`, name, argv, first, nkeys, clientResp, busyMs);
+  }
+
+  /** The addon's functions API (src/scripting/functions.ts). */
+  get native(): LuaBinding {
+    return this.binding;
+  }
+
+  /** Called after SCRIPT FLUSH made a fresh Lua state (the functions reload their libraries). */
+  onReset: (() => void) | null = null;
+
+  private runNamed(host: ScriptHost, regName: string, label: string, argv: Argv, first: number, nkeys: number, clientResp: number, busyMs: number): Uint8Array {
     const nargs = argv.argc - first - nkeys;
     let total = 0;
     for (let i = first; i < argv.argc; i++) total += 4 + argv.len[i];
@@ -124,8 +139,8 @@ export class LuaEngine {
     let r: number | Buffer | null;
     try {
       r = big === null
-        ? this.binding.run(`f_${s.sha}`, nkeys, nargs, clientResp, busyMs, s.sha)
-        : this.binding.run(`f_${s.sha}`, nkeys, nargs, clientResp, busyMs, s.sha, big);
+        ? this.binding.run(regName, nkeys, nargs, clientResp, busyMs, label)
+        : this.binding.run(regName, nkeys, nargs, clientResp, busyMs, label, big);
     } finally {
       this.host = null;
     }
@@ -139,6 +154,7 @@ export class LuaEngine {
     this.cache.clear();
     this.binding.reset();
     this.generation++;
+    this.onReset?.();
   }
 
   /** Runs one non-blocking turn of the event loop (only from ScriptHost.busy). */
@@ -148,7 +164,7 @@ export class LuaEngine {
 
   /** Asks the running script to stop (SCRIPT KILL). */
   kill(): void {
-    Atomics.store(this.control, 0, 1);
+    Atomics.or(this.control, STATE, S_KILL);
     this.binding.kill();
   }
 

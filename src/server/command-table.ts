@@ -7,6 +7,7 @@ import { Registry, type CommandDef, type CommandMeta } from '../commands/registr
 import type { Client } from './client.ts';
 import { clientCommands } from './commands/client.ts';
 import { connectionCommands } from './commands/connection.ts';
+import { functionCommands } from './commands/functions.ts';
 import { pubsubCommands } from './commands/pubsub.ts';
 import { scriptingCommands } from './commands/scripting.ts';
 import { adminCommands } from './commands/server-admin.ts';
@@ -19,6 +20,7 @@ const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   transactionCommands,
   pubsubCommands,
   scriptingCommands,
+  functionCommands,
 ];
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {

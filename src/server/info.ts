@@ -24,6 +24,7 @@ import type { Command } from '../commands/registry.ts';
 import { LatencyHistogram } from '../util/latency-histogram.ts';
 import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
+import { functionsOf } from '../scripting/functions.ts';
 import { luaEngine, scriptingUnavailable } from '../scripting/lua-engine.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
@@ -332,6 +333,7 @@ function memoryFields(srv: Server): Fields {
   const net = m.used > m.startup ? m.used - m.startup : 1;
   const engine = luaEngine();
   const lua = { vm: engine?.memory ?? 0, scripts: engine?.cache.memory ?? 0, count: engine?.cache.size ?? 0 };
+  const fns = engine ? functionsOf(engine) : null;
   return [
     ['used_memory', m.used],
     ['used_memory_human', bytesToHuman(m.used)],
@@ -349,18 +351,19 @@ function memoryFields(srv: Server): Fields {
     ['allocator_resident', m.resident],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    // The EVAL Lua state (0 without the scripting addon); no functions yet.
+    // The Lua state (0 without the scripting addon); functions share it with EVAL here, so
+    // used_memory_vm_functions stays 0 and used_memory_vm_eval counts both.
     ['used_memory_lua', lua.vm],
     ['used_memory_vm_eval', lua.vm],
     ['used_memory_lua_human', bytesToHuman(lua.vm)],
     ['used_memory_scripts_eval', lua.scripts],
     ['number_of_cached_scripts', lua.count],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
+    ['number_of_functions', fns?.fns.size ?? 0],
+    ['number_of_libraries', fns?.libs.size ?? 0],
     ['used_memory_vm_functions', 0],
     ['used_memory_vm_total', lua.vm],
     ['used_memory_vm_total_human', bytesToHuman(lua.vm)],
-    ['used_memory_functions', 0],
+    ['used_memory_functions', fns?.memory ?? 0],
     ['used_memory_scripts', lua.scripts],
     ['used_memory_scripts_human', bytesToHuman(lua.scripts)],
     ['maxmemory', maxmemory],

@@ -29,7 +29,8 @@ import { type MultiState, Watches } from './multi.ts';
 import { PubSub } from './pubsub.ts';
 import { Client, REPLY_ON, REPLY_SKIP } from './client.ts';
 import { clientInfoString } from './commands/client.ts';
-import { scriptCommandFlags } from './commands/scripting.ts';
+import { fcallCommandFlags } from './commands/functions.ts';
+import { scriptCommandFlags, scriptingOf } from './commands/scripting.ts';
 import { ActiveExpire } from './expire-cycle.ts';
 import { Propagation } from './propagation.ts';
 import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
@@ -44,6 +45,7 @@ import { Stats } from './stats.ts';
 export const SPINDLE_VERSION = '0.1.0';
 /** Redis's slowevalerr: what other clients get while a script is busy. */
 export const BUSY_SCRIPT = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 export const REDIS_VERSION = '7.0.15';
 
 export interface ServerOptions {
@@ -515,14 +517,16 @@ export class Server implements KeyspaceServices, ServerContext {
    * `pump` runs a turn of the event loop in which other clients get -BUSY; then the writer
    * points back at the caller.
    */
-  processEventsWhileBusy(caller: Client, pump: () => void): void {
+  processEventsWhileBusy(caller: Client, pump: () => void, isFunction = false): void {
     if (this.busyScript === null) {
       this.busyScript = caller;
       caller.sock?.pause();
     }
     this.flush(caller);
     try {
-      pump();
+      // io-threads N: no event loop turn; the workers answer from shared state (scriptBusy).
+      if (this.io === null) pump();
+      else this.shutdownNosaveBy(this.io.scriptBusy(caller, isFunction));
     } finally {
       this.resumeBatch(caller);
     }
@@ -534,6 +538,28 @@ export class Server implements KeyspaceServices, ServerContext {
     if (c === null) return;
     this.busyScript = null;
     if (!c.closed) c.sock?.resume();
+    // A SHUTDOWN NOSAVE a worker took just as the script ended is carried out now.
+    if (this.io !== null) this.shutdownNosaveBy(this.io.scriptEnded());
+  }
+
+  /** SHUTDOWN NOSAVE that client `id` sent to an I/O worker during a busy script (0: none). */
+  private shutdownNosaveBy(id: number): void {
+    if (id === 0) return;
+    const c = this.clients.get(id);
+    this.shutdown(`SHUTDOWN requested by client id=${id} addr=${c?.addr ?? '?'}`);
+  }
+
+  /**
+   * A command an I/O worker refused with -BUSY during a busy script (the worker sent the reply):
+   * counted as reject() counts it, and an open transaction doomed (EXEC: discarded).
+   */
+  rejectedBusy(c: Client, name: string, text: string): void {
+    const cmd = this.registry.find(name);
+    if (cmd !== undefined) cmd.rejected++;
+    this.stats.countError(text);
+    if (c.multi === null) return;
+    if (cmd?.fullName === 'exec') this.discardTransaction(c);
+    else c.multi.aborted = true;
   }
 
   /**
@@ -605,7 +631,8 @@ export class Server implements KeyspaceServices, ServerContext {
       return this.afterCommand(c, mark);
     }
     if (this.busyScript !== null && (cmd.flags & CMD_ALLOW_BUSY) === 0) {
-      this.reject(c, cmd, BUSY_SCRIPT);
+      // During an FCALL Redis names FUNCTION KILL (slowscripterr).
+      this.reject(c, cmd, scriptingOf(this).runningFunction !== null ? BUSY_FUNCTION : BUSY_SCRIPT);
       return this.afterCommand(c, mark);
     }
     if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c, argv) && c.kind !== 'replica') {
@@ -673,6 +700,7 @@ export class Server implements KeyspaceServices, ServerContext {
     }
     // EVAL/EVALSHA take their write flags from the script's shebang (evalGetCommandFlags).
     let flags = cmd.fullName === 'eval' || cmd.fullName === 'evalsha' ? scriptCommandFlags(this, cmd, argv) : cmd.flags;
+    if (cmd.fullName === 'fcall') flags = fcallCommandFlags(this, cmd, argv);
     if (c.multi !== null && cmd.fullName === 'exec') flags |= c.multi.flags;
     return this.pauseAll || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0;
   }

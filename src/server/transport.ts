@@ -68,6 +68,15 @@ export interface IoPool {
   exitWorker(n: number): void;
   /** INFO fields of the `# Spindle` section about the workers. */
   infoFields(): [string, string][];
+  /**
+   * Called from a busy script's hook (each firing past busy-reply-threshold, on the main thread):
+   * publishes what was answered so far, then lets the workers answer -BUSY, SCRIPT KILL and
+   * SHUTDOWN NOSAVE themselves (docs/design-scripting.md). Returns the id of the client whose
+   * SHUTDOWN NOSAVE arrived meanwhile, or 0.
+   */
+  scriptBusy(caller: Client, isFunction: boolean): number;
+  /** The busy script ended: the workers forward every command again. Answers as scriptBusy. */
+  scriptEnded(): number;
 }
 
 /** Creates the pool for `threads` workers (main.ts passes io-threads/pool.ts's). */

@@ -10,5 +10,5 @@ export function scriptingSkipReason(): string {
 
 /** True for a test family that needs the Lua engine while it is missing. */
 export function skipScripting(family: string): boolean {
-  return family === 'scripting' && scriptingSkipReason() !== '';
+  return (family === 'scripting' || family === 'functions') && scriptingSkipReason() !== '';
 }

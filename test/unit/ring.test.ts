@@ -64,6 +64,40 @@ describe('ring: single thread', () => {
     expect(maxFramePayload(1024)).toBe(500);
   });
 
+  it('scanAhead sees the frames after the current one, across the wrap, without consuming them', () => {
+    // Start near the end of the counter space and of the data area: frames wrap with a PAD.
+    const { p, c } = pair(256, 2 ** 32 - 96);
+    expect(p.writeFrame(pattern(20, 1), 1)).toBe(true);
+    expect(p.writeFrame(pattern(40, 2), 2)).toBe(true);
+    expect(p.writeFrame(pattern(60, 3), 3)).toBe(true);
+    p.commit();
+    expect(c.peek()).toBe(20);
+    const seen: { tag: number; bytes: Uint8Array; end: number }[] = [];
+    c.scanAhead((off, len, tag, kind, end) => {
+      expect(kind).toBe(FRAME_WHOLE);
+      seen.push({ tag, bytes: c.data.slice(off, off + len), end });
+      return true;
+    });
+    expect(seen.map((s) => s.tag)).toEqual([2, 3]);
+    expect(seen[0].bytes).toEqual(pattern(40, 2));
+    expect(seen[1].bytes).toEqual(pattern(60, 3));
+    // Resuming from an end visits what follows; a false return stops the scan.
+    const later: number[] = [];
+    c.scanAhead((_o, _l, tag) => later.push(tag) < 0, seen[0].end);
+    expect(later).toEqual([3]);
+    // The drain still delivers every frame, at the positions the scan reported as ends.
+    c.advance();
+    expect(c.peek()).toBe(40);
+    expect(c.tag).toBe(2);
+    c.advance();
+    expect(c.peek()).toBe(60);
+    expect(c.position).toBe(((seen[1].end - 8 - 60) >>> 0));
+    expect(p.releasedUpTo(p.position)).toBe(false);
+    c.advance();
+    c.release();
+    expect(p.releasedUpTo(p.position)).toBe(true);
+  });
+
   it('round-trips one frame, with tag and zero-length frames', () => {
     const { p, c } = pair(256);
     expect(c.peek()).toBe(-1);

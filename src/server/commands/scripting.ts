@@ -20,11 +20,13 @@ import { CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command, type CommandD
 import { replyHelp } from '../../commands/util.ts';
 import { luaEngine, scriptingUnavailable, type LuaEngine, type ScriptHost } from '../../scripting/lua-engine.ts';
 import { sha1hex, type Script } from '../../scripting/script-cache.ts';
+import { S_KILL, S_WROTE, STATE, scriptControl } from '../../scripting/script-control.ts';
 import { parseShebang, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from '../../scripting/shebang.ts';
 import { type Client, REPLY_ON } from '../client.ts';
 import type { Server } from '../server.ts';
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+const SCRIPT_KILLED = 'ERR Script killed by user with SCRIPT KILL...';
 const REPL_ALL = 3;
 /**
  * Redis's CMD_MAY_REPLICATE commands a script can call (COMMAND INFO does not show the flag, so
@@ -49,6 +51,13 @@ export class ServerScripting implements ScriptHost {
   private sha = '';
   /** Set once the run passed busy-reply-threshold (logged once per run). */
   private slowLogged = false;
+  /** The FUNCTION running (FCALL), or null (FUNCTION STATS / KILL, SCRIPT KILL). */
+  runningFunction: string | null = null;
+  /** The running script's command (the caller's own argv, valid until the event loop turns). */
+  private runArgv: Argv | null = null;
+  /** Its copy, taken when the run turned busy, before the loop turns (FUNCTION STATS). */
+  runningCommand: Buffer[] = [];
+  runningSinceMs = 0;
 
   constructor(srv: Server) {
     this.srv = srv;
@@ -59,11 +68,16 @@ export class ServerScripting implements ScriptHost {
     return this.caller !== null;
   }
 
+  /** What FUNCTION STATS names the running script: the function, or EVAL's `f_<sha1>`. */
+  get runningName(): string {
+    return this.runningFunction ?? `f_${this.sha}`;
+  }
+
   /**
    * Runs script s for caller with KEYS = argv[3, 3+nkeys) and the rest as ARGV (scriptPrepareForRun
-   * + luaCallFunction), writing the reply to the caller.
+   * + luaCallFunction), writing the reply to the caller. s is a FUNCTION's name for FCALL.
    */
-  run(caller: Client, engine: LuaEngine, s: Script, argv: Argv, nkeys: number, readOnly: boolean): void {
+  run(caller: Client, engine: LuaEngine, s: Script | string, argv: Argv, nkeys: number, readOnly: boolean): void {
     const srv = this.srv;
     if (this.luaClient === null) {
       this.luaClient = srv.createSocketlessClient();
@@ -78,15 +92,23 @@ export class ServerScripting implements ScriptHost {
     this.wrote = false;
     this.replFlags = REPL_ALL;
     this.slowLogged = false;
-    this.sha = s.sha;
+    const fn = typeof s === 'string' ? s : null;
+    this.sha = fn ?? (s as Script).sha;
+    this.runningFunction = fn;
+    this.runArgv = argv;
+    this.runningCommand = [];
+    this.runningSinceMs = Date.now();
     // EVAL is never propagated as itself (7.0): the commands it runs are.
     srv.preventPropagation();
     let reply: Uint8Array;
     this.engine0 = engine;
     try {
-      reply = engine.run(this, s, argv, 3, nkeys, caller.resp, srv.config.num('busy-reply-threshold'));
+      const busyMs = srv.config.num('busy-reply-threshold');
+      reply = fn !== null ? engine.runFunction(this, fn, argv, 3, nkeys, caller.resp, busyMs) : engine.run(this, s as Script, argv, 3, nkeys, caller.resp, busyMs);
     } finally {
       this.caller = null;
+      this.runningFunction = null;
+      this.runArgv = null;
       srv.endBusyScript();
     }
     const w = caller.w;
@@ -116,7 +138,12 @@ export class ServerScripting implements ScriptHost {
     if (this.readOnly && ((cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || MAY_REPLICATE.has(cmd.fullName))) {
       return this.rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
     }
-    if ((cmd.flags & CMD_WRITE) !== 0) this.wrote = true;
+    if ((cmd.flags & CMD_WRITE) !== 0) {
+      this.wrote = true;
+      // An I/O worker's SCRIPT KILL may have set the kill bit since the hook last looked: then the
+      // write must not happen (its caller was told OK: killed before writing).
+      if ((Atomics.or(scriptControl, STATE, S_WROTE) & S_KILL) !== 0) return errorBytes(SCRIPT_KILLED);
+    }
     lc.resp = resp;
     return srv.callSocketless(lc, cmd, argv, this.replFlags !== 0);
   }
@@ -149,20 +176,23 @@ export class ServerScripting implements ScriptHost {
   /**
    * The hook's busy event (every 100000 instructions once past busy-reply-threshold): logs once,
    * then lets the event loop run a turn so other clients are answered (-BUSY, SCRIPT KILL,
-   * SHUTDOWN NOSAVE). With io-threads the loop is not run (docs/design-scripting.md).
+   * SHUTDOWN NOSAVE); with io-threads N the workers answer those themselves from shared state
+   * (docs/design-scripting.md).
    */
   busy(elapsedMs: number): void {
     const srv = this.srv;
     if (!this.slowLogged) {
       this.slowLogged = true;
+      const argv = this.runArgv;
+      if (argv !== null) for (let i = 0; i < argv.argc; i++) this.runningCommand.push(Buffer.from(argv.view(i)));
       srv.log.warning(
         `Slow script detected: still in execution after ${Math.floor(elapsedMs)} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.sha}.`,
       );
     }
     const caller = this.caller;
     const engine = this.engine0;
-    if (caller === null || engine === null || srv.io !== null || caller.replyMode !== REPLY_ON || caller.socketless) return;
-    srv.processEventsWhileBusy(caller, () => engine.pump());
+    if (caller === null || engine === null || caller.replyMode !== REPLY_ON || caller.socketless) return;
+    srv.processEventsWhileBusy(caller, () => engine.pump(), this.runningFunction !== null);
   }
 }
 
@@ -323,6 +353,10 @@ function scriptKillCommand(c: Client): void {
   }
   if (st.wrote) {
     c.w.error('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
+    return;
+  }
+  if (st.runningFunction !== null) {
+    c.w.error('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
     return;
   }
   st.engine.kill();
