@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { lpGet, LpEntry } from '../../src/store/listpack.ts';
-import { Stream, StreamIterator } from '../../src/store/stream.ts';
+import { Consumer, Nack, Pel, Stream, StreamIterator } from '../../src/store/stream.ts';
 import { ID_MAX, makeId } from '../../src/store/stream-id.ts';
 import { rng } from '../helpers/rng.ts';
 
@@ -152,5 +152,36 @@ describe('stream block storage against a model', () => {
     s.deleteEntry(makeId(4n, 0n));
     expect(s.blockCount).toBe(2);
     expect(readAll(s, 0n, ID_MAX, false).map((r) => r.id)).toEqual([1n, 2n, 5n, 6n].map((m) => makeId(m, 0n)));
+  });
+});
+
+describe('pending entries list against a model', () => {
+  test('random sets, deletes (dead slots), lookups and positional reads agree with a sorted model', () => {
+    const next = rng(77);
+    const below = (n: number): number => Math.floor(next() * n);
+    const pel = new Pel();
+    const cons = new Consumer(new Uint8Array([99]), 0);
+    const model = new Map<number, Nack>();
+    for (let op = 0; op < 20000; op++) {
+      const k = below(3000);
+      const id = makeId(BigInt(1000 + k), 0n);
+      const x = below(10);
+      if (x < 5) {
+        const n = new Nack(cons, op, 1);
+        pel.set(id, n);
+        model.set(k, n);
+      } else if (x < 9) {
+        expect(pel.delete(id)).toBe(model.delete(k));
+      } else {
+        expect(pel.get(id)).toBe(model.get(k));
+      }
+      expect(pel.size).toBe(model.size);
+      if (op % 500 === 0) {
+        const keys = [...model.keys()].sort((a, b) => a - b);
+        expect(pel.ids).toEqual(keys.map((q) => makeId(BigInt(1000 + q), 0n)));
+        const from = below(3000);
+        expect(pel.lowerBound(makeId(BigInt(1000 + from), 0n))).toBe(keys.filter((q) => q < from).length);
+      }
+    }
   });
 });
