@@ -460,10 +460,6 @@ function replyEdgeEntry(c: CommandClient, s: Stream, rev: boolean): void {
 }
 
 /** Stand-in for the rax's node count (no rax here): what Redis reports for 0 and 1 keys. */
-function raxNodes(s: Stream): number {
-  return s.blockCount === 0 ? 1 : s.blockCount + 1;
-}
-
 function xinfoStreamCommand(c: CommandClient, argv: Argv): void {
   let full = false;
   let count = 10;
@@ -501,7 +497,7 @@ function xinfoStreamCommand(c: CommandClient, argv: Argv): void {
   w.bulkString('radix-tree-keys');
   w.integer(s.blockCount);
   w.bulkString('radix-tree-nodes');
-  w.integer(raxNodes(s));
+  w.integer(s.radixTreeNodes());
   w.bulkString('last-generated-id');
   replyId(w, s.lastId);
   w.bulkString('max-deleted-entry-id');
