@@ -1107,6 +1107,8 @@ export class Server implements KeyspaceServices, ServerContext {
       this.watches.touchAll(db, null);
       removed += db.count;
       db.ks.clear(true);
+      // Blocked XREADGROUP clients learn their stream is gone (7.0's scanDatabaseForDeletedStreams).
+      this.blocked.signalAll(db.id);
     }
     this.arena.clear();
     this.dirty += removed;
@@ -1118,6 +1120,7 @@ export class Server implements KeyspaceServices, ServerContext {
     this.watches.touchAll(db, null);
     const removed = db.count;
     db.ks.clear(false);
+    this.blocked.signalAll(db.id);
     this.dirty += removed;
     return removed;
   }

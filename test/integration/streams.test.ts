@@ -84,6 +84,19 @@ describe('blocking reads', () => {
     reader.disconnect();
   });
 
+  test('FLUSHALL and FLUSHDB fail a blocked XREADGROUP, as redis-server 7.0.15 does', async () => {
+    for (const flush of [['FLUSHALL'], ['FLUSHDB']]) {
+      await r.flushall();
+      await r.xgroup('CREATE', 's', 'g', '$', 'MKSTREAM');
+      const reader = client();
+      const p = reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>').catch((e: Error) => e.message);
+      await blockedClients(1);
+      await r.call(flush[0]!);
+      expect(await p).toBe('UNBLOCKED the stream key no longer exists');
+      reader.disconnect();
+    }
+  });
+
   test('XREAD BLOCK times out with a null', async () => {
     await r.flushall();
     const reader = client();
