@@ -213,7 +213,11 @@ function xgroupHelpCommand(c: CommandClient): void {
 
 // ---- XACK --------------------------------------------------------------------------------------
 
-/** The stream at argv[1] and group argv[2] (read lookup), null when either is missing, false after WRONGTYPE. */
+/**
+ * The stream at argv[1] and group argv[2] for XACK, XCLAIM and XAUTOCLAIM: a read lookup, as
+ * Redis's, then willModify since they edit the group. Null when either is missing, false after
+ * WRONGTYPE.
+ */
 function streamAndGroup(c: CommandClient, argv: Argv): { s: Stream; g: ConsumerGroup } | null | false {
   const db: Db = c.db;
   const e = db.readArg(argv, 1);
@@ -221,7 +225,9 @@ function streamAndGroup(c: CommandClient, argv: Argv): { s: Stream; g: ConsumerG
   if (wrongType(c, db, e, OBJ_STREAM)) return false;
   const s = streamOf(db, e);
   const g = s.findGroup(argv.buf, argv.off[2], argv.len[2]);
-  return g === undefined ? null : { s, g };
+  if (g === undefined) return null;
+  db.willModify(e);
+  return { s, g };
 }
 
 // XACK key group id [id ...]

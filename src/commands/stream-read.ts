@@ -245,6 +245,7 @@ function xreadGeneric(c: CommandClient, argv: Argv, xreadgroup: boolean): void {
         return;
       }
       groups.push(g);
+      db.willModify(e); // the group's PEL and consumers change (a read lookup, as Redis's)
     }
     if (argIs(argv, ii, 36)) {
       if (xreadgroup) {

@@ -255,6 +255,15 @@ export class Db {
     for (const h of this.svc.writeHooks) h.beforeWrite?.(this, e);
   }
 
+  /**
+   * Announces that entry e, found by a read lookup, is about to change: commands that Redis runs
+   * on lookupKeyRead but that mutate the value (XREADGROUP, XACK, XCLAIM and XAUTOCLAIM edit a
+   * stream's groups) call it so the before-write hooks still see every change.
+   */
+  willModify(e: number): void {
+    this.willWrite(e);
+  }
+
   /** Runs the before-write hooks for e, if any are registered. */
   private willWrite(e: number): void {
     if (this.svc.writeHooks.length !== 0) this.beforeWrite(e);
