@@ -276,7 +276,7 @@ static int sbLoad(lua_State* L) {
 static int sbPcall(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc == 0) {
-    // Redis's pcall then calls its own result placeholder.
+    // With no arguments Redis's pcall ends up calling a boolean: the same error and message.
     lua_pushboolean(L, 0);
     lua_pushliteral(L, "attempt to call a boolean value");
     return 2;

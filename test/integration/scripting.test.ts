@@ -11,7 +11,6 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createClient, defineScript } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRegistry } from '../../src/server/command-table.ts';
 import { scriptingSkipReason } from '../helpers/scripting.ts';
 import { IO_THREADS, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 
@@ -39,7 +38,6 @@ function rawReplyUntil(port: number, argv: string[], marker: string): Promise<bo
     sock.write(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
   });
 }
-const hasStreams = createRegistry().find('xadd') !== undefined;
 
 let srv: ServerHandle;
 
@@ -225,7 +223,7 @@ describe.skipIf(skip !== '')(`scripting${skip === '' ? '' : ` (${skip})`}`, () =
   });
 
   // BullMQ's scripts write their events to a stream (XADD): they need the streams family.
-  test.skipIf(!hasStreams)(`BullMQ job lifecycle: add, process, complete, fail, retry, delayed${hasStreams ? '' : ' (needs streams: XADD is not implemented yet)'}`, async () => {
+  test('BullMQ job lifecycle: add, process, complete, fail, retry, delayed', async () => {
     const { Queue, Worker, QueueEvents } = await import('bullmq');
     const connection = { host: '127.0.0.1', port: srv.port, maxRetriesPerRequest: null };
     const queue = new Queue('jobs', { connection });
