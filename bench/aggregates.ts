@@ -25,7 +25,6 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import {
   HOST,
-  appendOut,
   assertAlive,
   bytesPerKey,
   command,
@@ -56,6 +55,8 @@ import {
   startServer,
   stopServer,
   UsageError,
+  reportText,
+  publishReport,
 } from './lib.ts';
 import type { GcStats, ServerHandle } from './lib.ts';
 
@@ -1334,18 +1335,8 @@ async function main(): Promise<void> {
     'B/unit = (value after load − baseline of the same fresh process) / count. RSS is /proc/<pid>/status VmRSS (process plus descendants). ' +
       'Absolute numbers on a shared machine are noise; compare ratios within one run.',
   );
-  if (problems.length) {
-    lines.push('');
-    lines.push('Problems:');
-    for (const p of problems) lines.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
-  }
-  const report = lines.join('\n') + '\n';
-  process.stdout.write('\n' + report);
-  if (out) {
-    appendOut(out, report + '\n');
-    log(`appended report to ${out}`);
-  }
-  if (problems.length) process.exitCode = 2;
+  const report = reportText(lines, problems);
+  publishReport(report, out, problems);
 }
 
 runMain(main);

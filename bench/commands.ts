@@ -23,7 +23,6 @@ import * as net from 'node:net';
 import {
   HOST,
   RespError,
-  appendOut,
   assertAlive,
   benchProblem,
   command,
@@ -48,6 +47,8 @@ import {
   splitCommand,
   startServer,
   stopServer,
+  reportText,
+  publishReport,
 } from './lib.ts';
 import type { RespValue, ServerHandle } from './lib.ts';
 
@@ -447,19 +448,9 @@ async function main(): Promise<void> {
   }
   lines.push('');
   lines.push('Absolute numbers on a shared machine are noise; compare ratios within one run.');
-  if (problems.length) {
-    lines.push('');
-    lines.push('Problems:');
-    for (const p of problems) lines.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
-  }
-  const report = lines.join('\n') + '\n';
+  const report = reportText(lines, problems);
   for (const h of Object.values(servers)) await stopServer(h);
-  process.stdout.write('\n' + report);
-  if (out) {
-    appendOut(out, report + '\n');
-    log(`appended report to ${out}`);
-  }
-  if (problems.length) process.exitCode = 2;
+  publishReport(report, out, problems);
 }
 
 runMain(main);

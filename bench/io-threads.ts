@@ -28,7 +28,6 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   REPO_ROOT,
-  appendOut,
   benchProblem,
   command,
   defaultSpindleCmd,
@@ -49,6 +48,8 @@ import {
   startServer,
   stopServer,
   UsageError,
+  reportText,
+  publishReport,
 } from './lib.ts';
 import type { ServerHandle } from './lib.ts';
 
@@ -689,12 +690,7 @@ async function main(): Promise<void> {
     lines.push(`Timeouts (${timeouts.length}): ${timeouts.map((r) => `${r.mode.label} ${loadLabel(r.load)}`).join('; ')}.`);
   }
   for (const nt of notes) lines.push(`- ${nt}`);
-  if (problems.length) {
-    lines.push('');
-    lines.push('Problems:');
-    for (const p of problems) lines.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
-  }
-  const report = lines.join('\n') + '\n';
+  const report = reportText(lines, problems);
 
   if (svgPath) {
     const file = path.resolve(REPO_ROOT, svgPath);
@@ -703,12 +699,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, renderSvg(modes, loads, runs, 'Spindle vs Redis 7.0: requests/s by io-threads mode', sub));
     log(`wrote chart ${file}`);
   }
-  process.stdout.write('\n' + report);
-  if (out) {
-    appendOut(out, report + '\n');
-    log(`appended report to ${out}`);
-  }
-  if (problems.length) process.exitCode = 2;
+  publishReport(report, out, problems);
 }
 
 runMain(main);

@@ -960,6 +960,27 @@ export function environmentSummary(): string {
   return `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), loadavg ${load}, ${rb}`;
 }
 
+/** The report's markdown: its lines, then a "Problems:" list when any run had trouble. */
+export function reportText(lines: string[], problems: readonly string[]): string {
+  const all = [...lines];
+  if (problems.length) {
+    all.push('');
+    all.push('Problems:');
+    for (const p of problems) all.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
+  }
+  return all.join('\n') + '\n';
+}
+
+/** Prints the report, appends it to `out` if given, and makes the exit code 2 on problems. */
+export function publishReport(report: string, out: string | undefined, problems: readonly string[]): void {
+  process.stdout.write('\n' + report);
+  if (out) {
+    appendOut(out, report + '\n');
+    process.stderr.write(`appended report to ${out}\n`);
+  }
+  if (problems.length) process.exitCode = 2;
+}
+
 /** Appends a block of markdown to a file (creating directories as needed). */
 export function appendOut(file: string, markdown: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -18,7 +18,6 @@ import {
   safeDbsize,
   safeInfo,
   type GcStats,
-  appendOut,
   assertAlive,
   benchProblem,
   bytesPerKey,
@@ -46,6 +45,8 @@ import {
   startServer,
   stopServer,
   testKey,
+  reportText,
+  publishReport,
 } from './lib.ts';
 import type { ServerHandle } from './lib.ts';
 
@@ -529,18 +530,8 @@ async function main(): Promise<void> {
     'B/key = (value after load − baseline of the same fresh process) / N. RSS is /proc/<pid>/status VmRSS (process plus descendants). ' +
       'Absolute numbers on a shared machine are noise; compare ratios within one run.',
   );
-  if (problems.length) {
-    lines.push('');
-    lines.push('Problems:');
-    for (const p of problems) lines.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
-  }
-  const report = lines.join('\n') + '\n';
-  process.stdout.write('\n' + report);
-  if (out) {
-    appendOut(out, report + '\n');
-    log(`appended report to ${out}`);
-  }
-  if (problems.length) process.exitCode = 2;
+  const report = reportText(lines, problems);
+  publishReport(report, out, problems);
 }
 
 function isDead(h: ServerHandle): boolean {

@@ -11,7 +11,6 @@
 
 import {
   assertAlive,
-  appendOut,
   benchProblem,
   resolveSpindleCmd,
   environmentSummary,
@@ -34,6 +33,8 @@ import {
   startServer,
   stopServer,
   testKey,
+  reportText,
+  publishReport,
 } from './lib.ts';
 import type { ServerHandle } from './lib.ts';
 
@@ -224,20 +225,10 @@ async function main(): Promise<void> {
       '(`key:__rand_int__`, `counter:__rand_int__`), so these numbers measure protocol and dispatch cost, not keyspace size. ' +
       'Absolute numbers on a shared machine are noise; compare ratios within one run.',
   );
-  if (problems.length) {
-    lines.push('');
-    lines.push('Problems:');
-    for (const p of problems) lines.push(`- ${p.replace(/\n/g, ' ⏎ ')}`);
-  }
-  const report = lines.join('\n') + '\n';
+  const report = reportText(lines, problems);
 
   for (const h of Object.values(servers)) await stopServer(h);
-  process.stdout.write('\n' + report);
-  if (out) {
-    appendOut(out, report + '\n');
-    log(`appended report to ${out}`);
-  }
-  if (problems.length) process.exitCode = 2;
+  publishReport(report, out, problems);
 }
 
 runMain(main);
