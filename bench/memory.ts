@@ -60,6 +60,7 @@ const OPTIONS = [
   { names: ['--sizes'], kind: 'string' as const, default: '1000000,5000000', help: 'comma-separated key counts (k/m suffixes ok)' },
   { names: ['--key-format'], kind: 'string' as const, default: 'padded', help: 'padded = key:%012d (what redis-benchmark -r generates), plain = key:%d' },
   { names: ['--value-size'], kind: 'string' as const, default: '10', help: 'value length in bytes' },
+  { names: ['--type'], kind: 'string' as const, default: 'string', help: 'string = SET key value; hash = HSET key f1 value f2 value (small listpack hashes)' },
   { names: ['--loader-conns'], kind: 'string' as const, default: '2', help: 'connections used by the loader' },
   { names: ['--batch'], kind: 'string' as const, default: '10000', help: 'SET commands per write' },
   { names: ['--window'], kind: 'string' as const, default: '4', help: 'unacknowledged batches allowed per connection' },
@@ -98,8 +99,12 @@ interface LoadOptions {
 const ASCII_0 = 48;
 const ASCII_a = 97;
 
-/** Writes SET commands for keys [from, to) into a fresh buffer. */
+/** --type hash: each key is a small hash `HSET key f1 value f2 value` instead of a string. */
+let HASHES = false;
+
+/** Writes SET (or HSET) commands for keys [from, to) into a fresh buffer. */
 function buildBatch(from: number, to: number, padded: boolean, valueSize: number): Buffer {
+  if (HASHES) return buildHashBatch(from, to, padded, valueSize);
   const valueHeader = `$${valueSize}\r\n`;
   // Worst case per command: "*3\r\n$3\r\nSET\r\n$NN\r\nkey:<=20 digits>\r\n$V\r\n<value>\r\n"
   const maxLen = 4 + 9 + 5 + 4 + 20 + 2 + valueHeader.length + valueSize + 2;
@@ -144,6 +149,22 @@ function buildBatch(from: number, to: number, padded: boolean, valueSize: number
   return buf.subarray(0, p);
 }
 
+/** HSET key f1 value f2 value for keys [from, to) (the string batch, rewritten per command). */
+function buildHashBatch(from: number, to: number, padded: boolean, valueSize: number): Buffer {
+  HASHES = false;
+  const parts: Buffer[] = [];
+  try {
+    for (let i = from; i < to; i++) {
+      const [key, value] = expectedKV(i, padded, valueSize);
+      const arg = (a: string) => `$${a.length}\r\n${a}\r\n`;
+      parts.push(Buffer.from(`*6\r\n${arg('HSET')}${arg(key)}${arg('f1')}${arg(value)}${arg('f2')}${arg(value)}`, 'latin1'));
+    }
+  } finally {
+    HASHES = true;
+  }
+  return Buffer.concat(parts);
+}
+
 /** The key and value the loader writes for index i (same bytes as buildBatch). */
 function expectedKV(i: number, padded: boolean, valueSize: number): [string, string] {
   const key = `key:${padded ? String(i).padStart(12, '0') : String(i)}`;
@@ -168,7 +189,7 @@ async function spotCheck(port: number, n: number, padded: boolean, valueSize: nu
     const [key, value] = expectedKV(i, padded, valueSize);
     let got: unknown;
     try {
-      got = await command(port, ['GET', key]);
+      got = await command(port, HASHES ? ['HGET', key, 'f1'] : ['GET', key]);
     } catch (e) {
       got = `error: ${(e as Error).message}`;
     }
@@ -303,6 +324,7 @@ async function main(): Promise<void> {
   if (keyFormat !== 'padded' && keyFormat !== 'plain') throw new Error('--key-format must be padded or plain');
   const padded = keyFormat === 'padded';
   const valueSize = parseCount(str('value-size'));
+  HASHES = str('type') === 'hash';
   const loaderConns = Math.max(1, parseCount(str('loader-conns')));
   const batch = Math.max(1, parseCount(str('batch')));
   const window = Math.max(1, parseCount(str('window')));

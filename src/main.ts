@@ -6,10 +6,15 @@
  * 127.0.0.1 on port 6379).
  */
 import { IoThreads } from './io-threads/pool.ts';
+import { loadAtStartup } from './persistence/startup.ts';
+import { startReplication } from './replication/replica.ts';
 import { createRegistry } from './server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from './server/config.ts';
 import { REDIS_VERSION, SPINDLE_VERSION, Server } from './server/server.ts';
 import { luaEngine, scriptingUnavailable } from './scripting/lua-engine.ts';
+import { Acl } from './acl/acl.ts';
+import { loadUsersAtStartup } from './server/acl-guard.ts';
+import { MetricsEndpoint } from './server/metrics/http.ts';
 
 const cmd = parseCommandLine(process.argv.slice(2));
 if (cmd.version) {
@@ -33,14 +38,25 @@ if (cmd.help) {
 
 const registry = createRegistry();
 const config = new Config();
-const loaded = loadServerConfig(config, cmd, { commandExists: (name) => registry.find(name) !== undefined });
+const aclRules = new Acl(registry.metaTable);
+const loaded = loadServerConfig(config, cmd, {
+  commandExists: (name) => registry.find(name) !== undefined,
+  checkUser: (args) => aclRules.checkConfigUser(args),
+});
 if (loaded.error !== null) {
   if (loaded.errorIsLog) process.stdout.write(`${process.pid}:C # ${loaded.error}\n`);
   else process.stderr.write(loaded.error);
   process.exit(1);
 }
 
+// rename-command lines: the command table's names change before any client can connect.
+for (const [from, to] of loaded.renameCommands) registry.rename(from, to);
 const server = new Server({ config, registry, configFile: config.configFile, ioPool: (srv, n) => new IoThreads(srv, n) });
+const aclError = loadUsersAtStartup(server, loaded.users);
+if (aclError !== null) {
+  server.log.warning(aclError);
+  process.exit(1);
+}
 const log = server.log;
 log.notice('oO0OoO0OoO0Oo Spindle is starting oO0OoO0OoO0Oo');
 log.notice(
@@ -55,9 +71,11 @@ if (config.configFile === '') {
 try {
   await server.listen();
 } catch (e) {
-  const err = e as NodeJS.ErrnoException;
-  log.warning(`Warning: Could not create server TCP listening socket ${String(config.get('bind'))}:${String(config.get('port'))}: ${err.code === 'EADDRINUSE' ? 'bind: Address already in use' : err.message}`);
-  log.warning(`Failed listening on port ${String(config.get('port'))} (tcp), aborting.`);
+  // Redis's two lines: the address that failed (Server.listen names it) and the port's kind.
+  const err = e as NodeJS.ErrnoException & { addr?: string; port?: number; kind?: string };
+  const port = err.port ?? Number(config.get('port'));
+  log.warning(`Warning: Could not create server TCP listening socket ${err.addr ?? String(config.get('bind'))}:${port}: ${err.message}`);
+  log.warning(`Failed listening on port ${port} (${err.kind ?? 'TCP'}), aborting.`);
   process.exit(1);
 }
 log.notice(`Running mode=standalone, port=${String(config.get('port'))}, io-threads=${String(config.get('io-threads'))}.`);
@@ -70,11 +88,24 @@ if (noScripting !== '') {
   if (notes !== '') log.warning(`WARNING Lua scripting runs without some libraries: ${notes}`);
   else log.notice('Lua scripting: Lua 5.1 (Debian liblua5.1) with cjson, bit, struct and cmsgpack');
 }
-server.start();
-log.notice('Ready to accept connections tcp');
-
+// shutdown-on-sigterm / shutdown-on-sigint: default, or save / nosave / now / force.
 const onSignal = (sig: string) => () => {
-  server.shutdown(`Received ${sig} scheduling shutdown...`);
+  const flags = String(config.get(sig === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint') ?? 'default').split(' ');
+  const how = { save: flags.includes('save'), nosave: flags.includes('nosave'), force: flags.includes('force') };
+  if (!server.shutdown(`Received ${sig} scheduling shutdown...`, how)) {
+    log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+  }
 };
 process.on('SIGTERM', onSignal('SIGTERM'));
 process.on('SIGINT', onSignal('SIGINT'));
+// The dataset (RDB, or the AOF when appendonly is yes), loaded in slices: -LOADING meanwhile.
+await loadAtStartup(server);
+startReplication(server);
+server.start();
+// metrics-port (Spindle only): Prometheus text and the live page (src/server/metrics/).
+try {
+  await new MetricsEndpoint(server).apply();
+} catch {
+  process.exit(1);
+}
+log.notice('Ready to accept connections tcp');

@@ -48,8 +48,10 @@ export interface ServerContext {
   blockTimeout(c: CommandClient, argv: Argv, i: number): number;
   /** Blocks c on keys argv[keyIdx...] until one holds `type` data or the timeout passes. */
   blockForKeys(c: CommandClient, argv: Argv, keyIdx: readonly number[], timeoutMs: number, type: number): void;
-  flushAll(): number;
-  flushDb(db: Db): number;
+  /** FLUSHALL; `async` counts the keys as lazily freed (the arena is dropped at once either way). */
+  flushAll(async?: boolean): number;
+  /** FLUSHDB; `async` frees the old contents in the background (FLUSHDB ASYNC). */
+  flushDb(db: Db, async?: boolean): number;
   swapDbs(id1: number, id2: number): void;
 }
 
@@ -75,6 +77,11 @@ export interface CommandClient {
   readonly blockState: BlockedRerun | null;
   /** Close the connection once the replies so far are written. */
   closeAfterReply: boolean;
+  /**
+   * ACL: whether this client's user may run argv and read any key at all (SORT's BY and GET
+   * patterns name keys no key spec shows; Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess).
+   */
+  mayReadAnyKey(argv: Argv): boolean;
 }
 
 /** A command handler: parses argv, uses the Db, writes the reply to c.w. */

@@ -126,7 +126,7 @@ function expireGeneric(c: CommandClient, argv: Argv, relative: boolean, seconds:
     }
   }
   if (when <= now) {
-    db.delete(e);
+    db.deleteImplicit(e);
     srv.dirty++;
     c.db.changed(argv, 1, NOTIFY_GENERIC, 'del');
     if (srv.propagating) srv.rewriteCommand(['DEL', argv.view(1)]);

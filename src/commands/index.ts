@@ -2,6 +2,7 @@
 import type { CommandDef } from './registry.ts';
 import { bitfieldCommands } from './bitfield.ts';
 import { bitmapCommands } from './bitops.ts';
+import { dumpCommands } from './dump.ts';
 import { expireCommands } from './expire.ts';
 import { geoCommands } from './geo.ts';
 import { hashCommands } from './hashes.ts';
@@ -30,4 +31,5 @@ export const dataCommandFamilies: readonly CommandDef[][] = [
   streamCommands,
   bitmapCommands,
   bitfieldCommands,
+  dumpCommands,
 ];

@@ -26,6 +26,7 @@ import { DB_INDEX_OUT_OF_RANGE, INVALID_CURSOR, NOT_INTEGER, NO_SUCH_KEY, SAME_O
 import type { Db } from '../store/db.ts';
 import { ENC_INT, OBJ_LIST, OBJ_STRING } from '../store/keyspace.ts';
 import { NOTIFY_GENERIC } from '../store/events.ts';
+import { lfuDecay } from '../store/lfu.ts';
 import { globMatch } from '../util/glob.ts';
 import type { CommandClient, ServerContext } from './context.ts';
 import type { CommandDef } from './registry.ts';
@@ -194,13 +195,18 @@ export function duplicateValue(src: Db, e: number, dst: Db, b: Uint8Array, o: nu
 
 // DEL key [key ...]
 function delCommand(c: CommandClient, argv: Argv): void {
+  delGeneric(c, argv, c.srv.config.bool('lazyfree-lazy-user-del'));
+}
+
+/** DEL and UNLINK: with `lazy`, values above the lazyfree threshold are freed in the background. */
+function delGeneric(c: CommandClient, argv: Argv, lazy: boolean): void {
   const srv = c.srv;
   const db = c.db;
   let deleted = 0;
   for (let i = 1; i < argv.argc; i++) {
     const e = db.lookupQuiet(argv.buf, argv.off[i], argv.len[i]);
     if (e >= 0) {
-      db.delete(e);
+      db.delete(e, lazy);
       c.db.changed(argv, i, NOTIFY_GENERIC, 'del');
       deleted++;
     }
@@ -209,9 +215,9 @@ function delCommand(c: CommandClient, argv: Argv): void {
   c.w.integer(deleted);
 }
 
-// UNLINK key [key ...]  (synchronous for now, like DEL)
+// UNLINK key [key ...]
 function unlinkCommand(c: CommandClient, argv: Argv): void {
-  delCommand(c, argv);
+  delGeneric(c, argv, true);
 }
 
 // EXISTS key [key ...]
@@ -261,7 +267,7 @@ function renameGeneric(c: CommandClient, argv: Argv, nx: boolean): void {
       c.w.integer(0);
       return;
     }
-    db.delete(d);
+    db.deleteImplicit(d);
     e = idAfterDelete(db, d, e);
   }
   const b = argv.buf;
@@ -377,7 +383,7 @@ function copyCommand(c: CommandClient, argv: Argv): void {
     return;
   }
   if (d >= 0) {
-    dst.delete(d);
+    dst.deleteImplicit(d);
     if (dst === src) e = idAfterDelete(src, d, e);
   }
   const ne = duplicateValue(src, e, dst, b, o, n, hd);
@@ -630,25 +636,29 @@ function randomkeyCommand(c: CommandClient): void {
 // ---- FLUSHDB FLUSHALL SWAPDB ---------------------------------------------------------------------
 
 /** Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC; false after replying a syntax error. */
-function flushArgs(c: CommandClient, argv: Argv): boolean {
-  if (argv.argc === 1) return true;
-  if (argv.argc === 2 && (argv.is(1, 'sync') || argv.is(1, 'async'))) return true;
+/** getFlushCommandFlags: 1 for ASYNC, 0 for SYNC (no argument: lazyfree-lazy-user-flush), -1 after the error. */
+function flushArgs(c: CommandClient, argv: Argv): number {
+  if (argv.argc === 1) return c.srv.config.bool('lazyfree-lazy-user-flush') ? 1 : 0;
+  if (argv.argc === 2 && argv.is(1, 'sync')) return 0;
+  if (argv.argc === 2 && argv.is(1, 'async')) return 1;
   c.w.error(SYNTAX);
-  return false;
+  return -1;
 }
 
 // FLUSHDB [ASYNC | SYNC]
 function flushdbCommand(c: CommandClient, argv: Argv): void {
-  if (!flushArgs(c, argv)) return;
-  c.srv.flushDb(c.db);
+  const mode = flushArgs(c, argv);
+  if (mode < 0) return;
+  c.srv.flushDb(c.db, mode === 1);
   c.srv.forcePropagation();
   c.w.ok();
 }
 
 // FLUSHALL [ASYNC | SYNC]
 function flushallCommand(c: CommandClient, argv: Argv): void {
-  if (!flushArgs(c, argv)) return;
-  c.srv.flushAll();
+  const mode = flushArgs(c, argv);
+  if (mode < 0) return;
+  c.srv.flushAll(mode === 1);
   c.srv.forcePropagation();
   c.w.ok();
 }
@@ -742,20 +752,7 @@ function objectFreqCommand(c: CommandClient, argv: Argv): void {
     c.w.error(LFU_NOT_SELECTED);
     return;
   }
-  c.w.integer(lfuDecrAndReturn(c.db.lru(e), srv.config.num('lfu-decay-time')));
-}
-
-/**
- * Redis's LFUDecrAndReturn on the 24-bit field laid out as under an LFU policy: the last
- * decrement time in minutes (16 bits) above an 8-bit logarithmic counter.
- */
-export function lfuDecrAndReturn(field: number, decayTime: number): number {
-  const ldt = field >>> 8;
-  const counter = field & 255;
-  const now = Math.floor(Date.now() / 60000) & 65535;
-  const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
-  const periods = decayTime > 0 ? Math.floor(elapsed / decayTime) : 0;
-  return periods > counter ? 0 : counter - periods;
+  c.w.integer(lfuDecay(c.db.lru(e), srv.config.num('lfu-decay-time'), Date.now()));
 }
 
 // OBJECT HELP
@@ -767,7 +764,7 @@ function objectHelpCommand(c: CommandClient): void {
 
 export const keyCommands: CommandDef[] = [
   { name: 'del', summary: 'Deletes keys.', handler: delCommand },
-  { name: 'unlink', summary: 'Deletes keys (the values are freed synchronously for now).', handler: unlinkCommand },
+  { name: 'unlink', summary: 'Deletes keys; big values are freed in the background.', handler: unlinkCommand },
   { name: 'exists', summary: 'Counts how many of the given keys exist.', handler: existsCommand },
   { name: 'touch', summary: 'Updates the last access time of keys; counts the existing ones.', handler: touchCommand },
   { name: 'type', summary: 'Names the type of the value stored at a key.', handler: typeCommand },

@@ -1,8 +1,8 @@
 /*
  * Key extraction: which arguments of a call are keys, read off the command's key specs
  * (meta.json, Redis 7.0.15's own) and, where Redis falls back to a command's native key finder,
- * that finder. One module for COMMAND GETKEYS / GETKEYSANDFLAGS now, and for ACL key checks and
- * cluster slot checks later, so the three can never disagree.
+ * that finder. One module for COMMAND GETKEYS / GETKEYSANDFLAGS, ACL key checks (src/acl/check.ts,
+ * with keyPermissions below) and cluster slot checks later, so the three can never disagree.
  *
  * The policy is Redis's getKeysFromCommandWithSpecs (db.c):
  *   1. When the command has a key spec that is not `not_key` and none has `variable_flags`, the
@@ -333,4 +333,18 @@ export function getKeyPositions(cmd: Command, argv: Argv, from = 0): number[] | 
   const out = new Array<number>(keys.length);
   for (let i = 0; i < keys.length; i++) out[i] = keys[i].pos;
   return out;
+}
+
+/** ACL rights a key needs, by its flags: 1 (read) for `access`, 2 (write) for insert/delete/update. */
+const permCache = new WeakMap<KeyFlags, number>();
+export function keyPermissions(flags: KeyFlags): number {
+  let p = permCache.get(flags);
+  if (p !== undefined) return p;
+  p = 0;
+  for (const f of flags) {
+    if (f === 'access') p |= 1;
+    else if (f === 'insert' || f === 'delete' || f === 'update') p |= 2;
+  }
+  permCache.set(flags, p);
+  return p;
 }

@@ -107,6 +107,8 @@ export class Command {
   usec = 0;
   rejected = 0;
   failed = 0;
+  /** This command's id in the ACL command table (src/acl/categories.ts), set by the server. */
+  aclId = -1;
   /** INFO latencystats histogram, created on the first call with latency-tracking on. */
   latency: LatencyHistogram | null = null;
 
@@ -169,6 +171,8 @@ function nameHash(b: Uint8Array, o: number, n: number): number {
 export class Registry {
   readonly commands = new Map<string, Command>();
   private readonly table: (Command | null)[] = new Array(TABLE_SIZE).fill(null);
+  /** The name each slot of `table` is found by: the command's own, or its rename-command name. */
+  private readonly keys: Uint8Array[] = new Array(TABLE_SIZE);
   readonly metaTable: Record<string, CommandMeta>;
 
   constructor(metaTable?: Record<string, CommandMeta>) {
@@ -183,10 +187,31 @@ export class Registry {
       if (this.commands.has(name)) throw new Error(`command ${name} registered twice`);
       const cmd = new Command(def, meta, null);
       this.commands.set(name, cmd);
-      let i = nameHash(cmd.nameBytes, 0, cmd.nameBytes.length) & (TABLE_SIZE - 1);
-      while (this.table[i] !== null) i = (i + 1) & (TABLE_SIZE - 1);
-      this.table[i] = cmd;
+      this.insert(cmd.nameBytes, cmd);
     }
+  }
+
+  private insert(key: Uint8Array, cmd: Command): void {
+    let i = nameHash(key, 0, key.length) & (TABLE_SIZE - 1);
+    while (this.table[i] !== null) i = (i + 1) & (TABLE_SIZE - 1);
+    this.table[i] = cmd;
+    this.keys[i] = key;
+  }
+
+  /**
+   * rename-command (config file): the command is found by `to` from now on, and no longer by
+   * `from`; "" removes it. It keeps its own name in COMMAND replies, as in Redis, where only the
+   * command table's key changes. Returns false when `from` names no command.
+   */
+  rename(from: string, to: string): boolean {
+    const old = from.toLowerCase();
+    const cmd = this.commands.get(old);
+    if (cmd === undefined) return false;
+    this.commands.delete(old);
+    if (to !== '') this.commands.set(to.toLowerCase(), cmd);
+    this.table.fill(null);
+    for (const [name, c] of this.commands) this.insert(Buffer.from(name, 'latin1'), c);
+    return true;
   }
 
   /** The command named by argument `idx` of argv, or null. */
@@ -198,7 +223,7 @@ export class Registry {
     for (;;) {
       const cmd = this.table[i];
       if (cmd === null) return null;
-      const nb = cmd.nameBytes;
+      const nb = this.keys[i];
       if (nb.length === n) {
         let k = 0;
         for (; k < n; k++) {

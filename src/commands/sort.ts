@@ -158,8 +158,16 @@ function sortGenericCommand(c: CommandClient, argv: Argv, readOnly: boolean): vo
       by = argv.copy(j + 1);
       // A BY pattern without '*' means "do not sort" (BY nosort).
       if (by.indexOf(0x2a) < 0) dontsort = true;
+      else if (!c.mayReadAnyKey(argv)) {
+        c.w.error('ERR BY option of SORT denied due to insufficient ACL permissions.');
+        return;
+      }
       j++;
     } else if (argv.is(j, 'get') && left >= 1) {
+      if (!c.mayReadAnyKey(argv)) {
+        c.w.error('ERR GET option of SORT denied due to insufficient ACL permissions.');
+        return;
+      }
       gets.push(argv.copy(j + 1));
       j++;
     } else {
@@ -271,7 +279,7 @@ function storeResult(c: CommandClient, argv: Argv, k: number, out: Uint8Array[])
   // dbDelete: the key as stored, expired or not.
   const e = db.peek(argv.buf, argv.off[k], argv.len[k]);
   if (e < 0) return;
-  db.delete(e);
+  db.deleteImplicit(e);
   db.changed(argv, k, NOTIFY_GENERIC, 'del');
   c.srv.dirty++;
 }

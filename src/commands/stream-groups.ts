@@ -14,7 +14,8 @@ import { NOTIFY_STREAM } from '../store/events.ts';
 import { OBJ_STREAM } from '../store/keyspace.ts';
 import { type Consumer, type ConsumerGroup, ENTRIES_READ_INVALID, Nack, type Stream } from '../store/stream.ts';
 import { ID_MAX, MASK64, parseStreamId } from '../store/stream-id.ts';
-import { parseLongLong } from '../util/numbers.ts';
+import { totalmem } from 'node:os';
+import { parseLongLong, parseLongLongBig } from '../util/numbers.ts';
 import type { CommandClient } from './context.ts';
 import type { CommandDef } from './registry.ts';
 import { consumerFor, resetCreatedConsumers } from './stream-read.ts';
@@ -26,6 +27,8 @@ import { replyHelp, subcommandSyntaxError, wrongType } from './util.ts';
 const NEEDS_KEY =
   'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
 const ENTRIESREAD_RANGE = 'ERR value for ENTRIESREAD must be positive or -1';
+/** XAUTOCLAIM's largest COUNT (7.0: LONG_MAX / sizeof(streamID)). */
+const XAUTOCLAIM_MAX_COUNT = 9223372036854775807n / 16n;
 
 function noGroup(c: CommandClient, argv: Argv, ki: number, gi: number): void {
   c.w.error(`NOGROUP No such key '${argv.str(ki)}' or consumer group '${argv.str(gi)}'`);
@@ -556,16 +559,22 @@ function xautoclaimCommand(c: CommandClient, argv: Argv): void {
   }
   let count = 100;
   let justid = false;
-  const maxCount = Math.floor(Number.MAX_SAFE_INTEGER / 16);
   for (let j = 6; j < argv.argc; j++) {
     const more = argv.argc - 1 - j;
     if (argv.is(j, 'count') && more > 0) {
-      const v = parseLongLong(argv.buf, argv.off[j + 1], argv.len[j + 1]);
-      if (Number.isNaN(v) || v < 1 || v > maxCount) {
+      // 7.0: 1..LONG_MAX/16 (the deleted-ids array is count stream IDs), then that array is
+      // allocated up front: a COUNT whose array could not be allocated here (more than this
+      // machine's memory) gets Redis's allocation error. Spindle allocates nothing up front.
+      const v = parseLongLongBig(argv.buf, argv.off[j + 1], argv.len[j + 1]);
+      if (v === null || v < 1n || v > XAUTOCLAIM_MAX_COUNT) {
         c.w.error('ERR COUNT must be > 0');
         return;
       }
-      count = v;
+      if (v * 16n > BigInt(totalmem())) {
+        c.w.error('ERR Insufficient memory, failed allocating transient memory, COUNT too high.');
+        return;
+      }
+      count = Number(v);
       j++;
     } else if (argv.is(j, 'justid')) justid = true;
     else {

@@ -78,7 +78,7 @@ export function storeEmpty(c: CommandClient, argv: Argv, k: number): void {
   const db = c.db;
   const e = db.peek(argv.buf, argv.off[k], argv.len[k]);
   if (e < 0) return;
-  db.delete(e);
+  db.deleteImplicit(e);
   db.changed(argv, k, NOTIFY_GENERIC, 'del');
   c.srv.dirty++;
 }

@@ -33,6 +33,8 @@ export const C_OBUF_CLASS = 7;
 export const C_KILL = 8;
 export const C_BUSY_REPLY = 9;
 export const C_HELD = 10;
+/** Worker -> main: the peer half-closed; close once what it sent is answered (Redis answers it all). */
+export const C_EOF = 11;
 
 /** A control message: kind, client id, optional bytes. */
 export function control(kind: number, id: number, rest?: Uint8Array): Uint8Array {

@@ -10,6 +10,7 @@
  * of one client arrive in order on one ring, so per-client order, and the atomicity of each
  * command, are those of the single-threaded server.
  */
+import type { TlsSetup } from '../server/tls.ts';
 import type { Socket } from 'node:net';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { Argv } from '../protocol/argv.ts';
@@ -19,14 +20,14 @@ import type { Server } from '../server/server.ts';
 import type { IoPool, Transport } from '../server/transport.ts';
 import { decodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
+  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_EOF, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
 import { REPLY_ON } from '../server/client.ts';
 import { CALLER_ID, EPOCH, S_BUSY, S_FUNCTION, S_SHUTDOWN, SHUTDOWN_BY, STATE, scriptControl } from '../scripting/script-control.ts';
 import { busyCommandTable } from './busy.ts';
 import {
   STAGE_EXEC, STAGE_NAMES, STAGE_QUEUE, histAdd, histPercentile, KICK_DATA, KICK_SPACE, W_CMD_STAMP, W_EXEC_N, W_EXEC_US, W_FIELDS, W_QUEUE_N,
-  W_QUEUE_US, W_REPLY_STAMP, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, clockUs,
+  W_QUEUE_US, W_REPLY_STAMP, W_STALLS, W_WAKEUPS_FROM_MAIN, W_WAKEUPS_TO_MAIN, clockUs,
   type WorkerInit,
 } from './protocol.ts';
 import { hashSeed } from '../store/hash.ts';
@@ -105,6 +106,7 @@ export class IoThreads implements IoPool {
       t: 'init', commands, replies, stats, maxBulkLen: parserLimits.maxBulkLen, queryBufferLimit: parserLimits.queryBufferLimit,
       obuf: this.srv.config.values['client-output-buffer-limit'], hashSeed: hashSeed(),
       script: scriptControl.buffer as SharedArrayBuffer, busyCommands: busyCommandTable(this.srv.registry),
+      tls: this.srv.tls?.setup ?? null,
     };
     return new Promise((resolve, reject) => {
       const onReady = (m: unknown): void => {
@@ -123,7 +125,7 @@ export class IoThreads implements IoPool {
   }
 
   /** Hands an accepted socket (paused) to the least loaded worker. */
-  assign(sock: Socket, c: Client): void {
+  assign(sock: Socket, c: Client, tls: boolean): void {
     let best = this.links[this.nextWorker];
     for (const l of this.links) if (l.clients < best.clients) best = l;
     this.nextWorker = (best.index + 1) % this.links.length;
@@ -131,7 +133,12 @@ export class IoThreads implements IoPool {
     c.io = best;
     c.sock = null;
     c.transport = new WorkerTransport(this, c);
-    best.worker.postMessage({ t: 'client', id: c.id, sock, auth: c.authenticated }, [sock as unknown as Transferable]);
+    best.worker.postMessage({ t: 'client', id: c.id, sock, auth: c.authenticated, tls }, [sock as unknown as Transferable]);
+  }
+
+  /** Each worker builds its own SecureContext from the new setup (a context is per thread). */
+  tlsChanged(setup: TlsSetup): void {
+    for (const l of this.links) l.worker.postMessage({ t: 'tls', setup });
   }
 
   /** Sends a client's reply bytes (a slab range the writer never rewrites). */
@@ -269,11 +276,28 @@ export class IoThreads implements IoPool {
         c.io = null; // the socket is gone already: nothing to send back
         c.transport = null;
         link.clients--;
-        if (this.current === c) this.current = null;
+        if (this.current === c) {
+          // Its replies so far sit in the shared writer: dropped, or the next client would get them.
+          this.current = null;
+          srv.writer.discard();
+        }
         srv.freeClient(c);
+      } else if (msg[0] === C_EOF) {
+        // Its commands before the FIN all ran (they precede this in the ring): the open batch
+        // is flushed, then the client is closed once those replies are written. A blocked or
+        // held-back client is freed at once, as Redis frees a client on EOF.
+        if (c.io === null) return;
+        this.endClient();
+        if (c.blockState !== null || c.postponed !== null) srv.freeClient(c);
+        else {
+          c.closeAfterReply = true;
+          srv.flush(c);
+        }
       } else if (msg[0] === C_BUSY_REPLY) {
         this.busyReplied(c, msg);
       } else if (msg[0] === C_PROTOCOL_ERROR) {
+        // The client whose batch is open first gets its replies, or c would be sent them.
+        this.endClient();
         this.beginClient(c);
         c.onProtocolError(Buffer.from(msg.subarray(5)).toString('latin1'));
         this.endClient();
@@ -492,6 +516,19 @@ export class IoThreads implements IoPool {
       `io_stage_usec_${name}`,
       `p50=${histPercentile(all, stage, 50)},p99=${histPercentile(all, stage, 99)},p99.9=${histPercentile(all, stage, 99.9)}`,
     ]);
+  }
+
+  /** Per worker, for the latency monitor (server/io-latency.ts): how long the oldest undrained hand-off each way has waited, and ring-full stalls so far. */
+  stallSamples(): Array<{ replyWaitMs: number; commandWaitMs: number; ringFullStalls: number }> {
+    const now = clockUs();
+    return this.links.map((l) => {
+      const st = l.stats;
+      return {
+        replyWaitMs: st[W_REPLY_STAMP] !== 0 ? (now - st[W_REPLY_STAMP]) / 1000 : 0,
+        commandWaitMs: st[W_CMD_STAMP] !== 0 ? (now - st[W_CMD_STAMP]) / 1000 : 0,
+        ringFullStalls: st[W_STALLS],
+      };
+    });
   }
 
   counters(): number[][] {

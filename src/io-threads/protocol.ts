@@ -1,5 +1,6 @@
 /* Messages on the MessagePort between the main thread and an I/O worker, and the worker's
  * shared statistics slots. */
+import type { TlsSetup } from '../server/tls.ts';
 import type { ObufLimits } from '../server/config-table.ts';
 import type { BusyCommandTable } from './busy.ts';
 
@@ -96,6 +97,8 @@ export interface WorkerInit {
   script: SharedArrayBuffer;
   /** Arity and flags of every command, to answer commands during a busy script (busy.ts). */
   busyCommands: BusyCommandTable;
+  /** The TLS setup for clients from tls-port (null: none yet). */
+  tls: TlsSetup | null;
 }
 
 export interface WorkerLimits {

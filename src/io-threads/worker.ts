@@ -21,6 +21,7 @@
  * KILL, SHUTDOWN NOSAVE, QUIT. Anything else is forwarded as usual and runs after the script, so
  * each client's replies stay in order.
  */
+import { TlsAcceptor, type TlsSetup } from '../server/tls.ts';
 import type { Socket } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import type { Argv } from '../protocol/argv.ts';
@@ -29,7 +30,7 @@ import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser
 import { adoptSocket } from '../server/socket-reader.ts';
 import { commandSize, encodeCommand, readU32 } from '../server/command-frame.ts';
 import {
-  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
+  CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_EOF, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
 } from './frames.ts';
 import { B_FORWARD, B_QUIT, B_REFUSED, B_SHUTDOWN, BusyGate } from './busy.ts';
 import { CALLER_ID, EPOCH } from '../scripting/script-control.ts';
@@ -77,6 +78,8 @@ class WorkerClient implements ParserSink {
   lastEnd = 0;
   /** The busy episode (script-control.ts EPOCH) in which the main thread holds this client. */
   heldEpoch = 0;
+  /** The peer half-closed while this client was stalled: C_EOF is sent once it resumes. */
+  eofPending = false;
 
   readonly id: number;
   sock: Socket;
@@ -279,11 +282,16 @@ function obufCron(): void {
   }
 }
 
-function addClient(id: number, sock: Socket, authenticated: boolean): void {
+/** The TLS context for tls-port clients, built here from the main thread's setup. */
+let tlsAcceptor: TlsAcceptor | null = null;
+
+function addClient(id: number, sock: Socket, authenticated: boolean, tls: boolean): void {
   const wc = new WorkerClient(id, sock, authenticated);
   clients.set(id, wc);
   stats[W_CONNECTIONS]++;
-  wc.sock = adoptSocket(sock, (bytes) => onData(wc, bytes));
+  // A tls-port client: this worker does its handshake and crypto (src/server/tls.ts).
+  if (tls && tlsAcceptor !== null) wc.sock = tlsAcceptor.wrap(sock, (bytes) => onData(wc, bytes));
+  else wc.sock = adoptSocket(sock, (bytes) => onData(wc, bytes));
   const gone = (): void => {
     if (clients.get(id) !== wc) return;
     clients.delete(id);
@@ -291,6 +299,15 @@ function addClient(id: number, sock: Socket, authenticated: boolean): void {
     wc.parser.reset();
     sendControl(C_CLOSED, id);
   };
+  // A peer that half-closes (sends, then FIN) still gets the replies to what it sent, as from
+  // Redis and io-threads 1: the write side stays open until the main thread's CLOSE, which
+  // comes after those replies. A client stalled on a full ring reports it once resumed.
+  wc.sock.allowHalfOpen = true;
+  wc.sock.on('end', () => {
+    if (clients.get(id) !== wc || wc.closing) return;
+    if (wc.stopped) wc.eofPending = true;
+    else sendControl(C_EOF, id);
+  });
   wc.sock.on('close', gone);
   wc.sock.on('error', gone);
 }
@@ -338,7 +355,10 @@ function onReplyFrame(rc: RingConsumer): void {
     stats[W_CONNECTIONS]--;
     wc.closing = true;
     wc.parser.reset();
-    wc.sock.end();
+    // Closed once the reply is out (as Redis closes the fd): a socket paused after a protocol
+    // error never reads the peer's FIN, so end() alone would keep its descriptor forever.
+    const sock = wc.sock;
+    sock.end(() => sock.destroy());
   } else if (kind === C_AUTH) {
     wc.authenticated = msg[5] === 1;
   } else if (kind === C_OBUF_CLASS) {
@@ -372,12 +392,16 @@ function onSpace(): void {
     wc.stopped = false;
     wc.parser.resume(wc);
     if (wc.stopped) break; // filled the ring again: it queued itself at the end
+    if (wc.eofPending && !wc.closing) {
+      wc.eofPending = false;
+      sendControl(C_EOF, wc.id);
+    }
     if (!wc.closing) wc.sock.resume();
   }
   commands.commit();
 }
 
-port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; sock: Socket; auth: boolean } | { t: 'exit' } | number) => {
+port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; sock: Socket; auth: boolean; tls: boolean } | { t: 'tls'; setup: TlsSetup } | { t: 'exit' } | number) => {
   if (m === KICK_DATA) return drainReplies();
   if (m === KICK_SPACE) return onSpace();
   if (typeof m !== 'object') return;
@@ -397,9 +421,12 @@ port.on('message', (m: WorkerInit | WorkerLimits | { t: 'client'; id: number; so
       stats[W_WAKEUPS_TO_MAIN]++;
       port.postMessage(KICK_SPACE);
     });
+    if (m.tls !== null) tlsAcceptor = new TlsAcceptor(m.tls);
     port.postMessage('ready');
   } else if (m.t === 'client') {
-    addClient(m.id, m.sock, m.auth);
+    addClient(m.id, m.sock, m.auth, m.tls);
+  } else if (m.t === 'tls') {
+    tlsAcceptor = new TlsAcceptor(m.setup);
   } else if (m.t === 'exit') {
     // DEBUG IO-THREAD-EXIT: die like a crash, but let the DEBUG reply (sent right after this
     // message) reach its client first.

@@ -14,10 +14,17 @@ import type { Transport } from './transport.ts';
 import type { BlockState } from './blocking.ts';
 import type { MultiState, WatchedKey } from './multi.ts';
 import type { ClientSubs } from './pubsub.ts';
+import type { User } from '../acl/user.ts';
+import { mayReadAnyKey } from './acl-guard.ts';
 
 export const REPLY_ON = 0;
 export const REPLY_OFF = 1;
 export const REPLY_SKIP = 2;
+
+/** Whether an accepted socket is a unix-domain one (its native handle is a Pipe, not a TCP). */
+function isPipe(sock: Socket): boolean {
+  return (sock as unknown as { _handle?: object | null })._handle?.constructor?.name === 'Pipe';
+}
 
 export class Client implements ParserSink, CommandClient {
   readonly id: number;
@@ -38,13 +45,16 @@ export class Client implements ParserSink, CommandClient {
    * connection at all (socketless clients). Fixed at accept, so it holds in both I/O modes.
    */
   readonly isLocal: boolean;
+  /** Connected through the unix socket (unixsocket). */
+  readonly unix: boolean = false;
   db: Db;
   dbIndex = 0;
   resp = 2;
   /** CLIENT SETNAME (null: none). */
   name: string | null = null;
   authenticated: boolean;
-  user = 'default';
+  /** The ACL user this client runs as (the default user until AUTH / HELLO AUTH). */
+  user: User;
   replyMode = REPLY_ON;
   /** Set once a CLIENT REPLY SKIP has been seen: the next command's reply is dropped. */
   skipNext = false;
@@ -98,11 +108,15 @@ export class Client implements ParserSink, CommandClient {
     this.sock = sock;
     this.db = srv.dbs[0];
     this.authenticated = !srv.authRequired();
+    this.user = srv.acl.defaultUser;
     this.ctime = now;
     this.lastInteraction = now;
     if (sock !== null) {
-      this.addr = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`;
-      this.laddr = `${sock.localAddress ?? '?'}:${sock.localPort ?? 0}`;
+      // A unix-socket client shows the socket's path as both addresses, as in Redis.
+      const unixPath = isPipe(sock) ? srv.config.str('unixsocket') : '';
+      this.unix = unixPath !== '';
+      this.addr = this.unix ? `${unixPath}:0` : `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`;
+      this.laddr = this.unix ? `${unixPath}:0` : `${sock.localAddress ?? '?'}:${sock.localPort ?? 0}`;
       this.fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
       const ip = sock.remoteAddress;
       this.isLocal = ip === undefined || ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
@@ -124,8 +138,13 @@ export class Client implements ParserSink, CommandClient {
     this.closeAfterReply = true;
   }
 
+  /** Redis's authRequired: never authenticated, and the default user has a password or is off. */
   authRequired(): boolean {
-    return !this.authenticated;
+    return !this.authenticated && this.srv.acl.defaultNeedsAuth;
+  }
+
+  mayReadAnyKey(argv: Argv): boolean {
+    return this.user.unrestricted || mayReadAnyKey(this.srv, this, argv);
   }
 
   selectDb(index: number): void {

@@ -5,6 +5,7 @@
 import { dataCommandFamilies } from '../commands/index.ts';
 import { Registry, type CommandDef, type CommandMeta } from '../commands/registry.ts';
 import type { Client } from './client.ts';
+import { aclCommands } from './commands/acl.ts';
 import { clientCommands } from './commands/client.ts';
 import { connectionCommands } from './commands/connection.ts';
 import { functionCommands } from './commands/functions.ts';
@@ -12,6 +13,13 @@ import { pubsubCommands } from './commands/pubsub.ts';
 import { scriptingCommands } from './commands/scripting.ts';
 import { adminCommands } from './commands/server-admin.ts';
 import { transactionCommands } from './commands/transactions.ts';
+import { aofCommands } from '../persistence/aof-commands.ts';
+import { latencyCommands } from './commands/latency.ts';
+import { monitorCommands } from './commands/monitor.ts';
+import { slowlogCommands } from './commands/slowlog.ts';
+import { memoryCommands } from './commands/memory.ts';
+import { persistenceCommands } from './commands/persistence.ts';
+import { replicationCommands } from './commands/replication.ts';
 
 const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   connectionCommands,
@@ -21,6 +29,14 @@ const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   pubsubCommands,
   scriptingCommands,
   functionCommands,
+  aclCommands,
+  aofCommands,
+  persistenceCommands,
+  replicationCommands,
+  slowlogCommands,
+  latencyCommands,
+  monitorCommands,
+  memoryCommands,
 ];
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {

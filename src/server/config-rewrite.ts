@@ -43,10 +43,12 @@ interface State {
   /** Names the rewrite has taken care of: their leftover old lines get blanked. */
   rewritten: Set<string>;
   hasTail: boolean;
+  /** DEBUG CONFIG-REWRITE-FORCE-ALL: every config is written, defaults included. */
+  forceAll: boolean;
 }
 
 function readOldFile(text: string): State {
-  const st: State = { lines: [], optionToLines: new Map(), rewritten: new Set(), hasTail: false };
+  const st: State = { lines: [], optionToLines: new Map(), rewritten: new Set(), hasTail: false, forceAll: false };
   if (text === '') return st;
   for (const raw of text.split('\n')) {
     const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
@@ -76,7 +78,7 @@ function readOldFile(text: string): State {
 function rewriteLine(st: State, option: string, line: string, force: boolean): void {
   st.rewritten.add(option);
   const list = st.optionToLines.get(option);
-  if (list === undefined && !force) return;
+  if (list === undefined && !force && !st.forceAll) return;
   if (list !== undefined) {
     const num = list.shift()!;
     if (list.length === 0) st.optionToLines.delete(option);
@@ -158,16 +160,23 @@ function defaultUserLine(requirePass: string): string {
   return `user default on ${pass} ~* &* +@all`;
 }
 
-/** The new file text for the running configuration, given the old file text. */
-export function rewriteConfigText(config: Config, oldText: string): string {
+/**
+ * The new file text for the running configuration, given the old file text. `users`: the ACL
+ * users as `user` line arguments (ACL LIST without "user "), or null with an aclfile (Redis then
+ * drops the file's user lines); when not given, only the default user's line, from requirepass.
+ */
+export function rewriteConfigText(config: Config, oldText: string, users?: readonly string[] | null, forceAll = false): string {
   const st = readOldFile(oldText);
+  st.forceAll = forceAll;
   const requirePass = config.get('requirepass') ?? '';
   for (const row of CONFIG_TABLE as readonly ConfigRow[]) {
     const value = config.get(row.name);
     if (value === undefined) continue;
     rewriteRow(st, row, value, requirePass);
   }
-  rewriteLine(st, 'user', defaultUserLine(requirePass), true);
+  if (users === undefined) rewriteLine(st, 'user', defaultUserLine(requirePass), true);
+  else if (users === null) markProcessed(st, 'user');
+  else for (const u of users) rewriteLine(st, 'user', `user ${u}`, true);
   // Blank the old lines of rewritten options that were not reused.
   for (const [option, nums] of st.optionToLines) {
     if (!st.rewritten.has(option)) continue;
@@ -189,7 +198,7 @@ export function rewriteConfigText(config: Config, oldText: string): string {
  * Rewrites `path` (a byte string) for the running configuration. Returns null, or the errno
  * text of the failure (for "ERR Rewriting config file: <text>").
  */
-export function rewriteConfigFile(config: Config, path: string): string | null {
+export function rewriteConfigFile(config: Config, path: string, users?: readonly string[] | null, forceAll = false): string | null {
   const p = Buffer.from(path, 'latin1');
   let old = '';
   let mode = 0o644;
@@ -199,7 +208,7 @@ export function rewriteConfigFile(config: Config, path: string): string | null {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return strerror(e);
   }
-  const text = rewriteConfigText(config, old);
+  const text = rewriteConfigText(config, old, users, forceAll);
   const tmp = Buffer.from(`${path}.tmp-${process.pid}-${Date.now()}`, 'latin1');
   try {
     writeFileSync(tmp, Buffer.from(text, 'latin1'), { flush: true });

@@ -582,6 +582,8 @@ export interface LoadOptions {
   readFile?: (path: string) => string;
   /** When given, rename-command checks the command exists, as Redis does. */
   commandExists?: (name: string) => boolean;
+  /** When given, a `user` line is checked at once (ACLAppendUserForLoading): null or the error. */
+  checkUser?: (args: readonly string[]) => string | null;
   /** Try to open `logfile` for appending after loading, as Redis does (default true). */
   checkLogfile?: boolean;
 }
@@ -946,6 +948,8 @@ export class Config implements ConfigView {
       return null;
     }
     if (d.name === 'user' && argc >= 2) {
+      const bad = opts.checkUser?.(d.args) ?? null;
+      if (bad !== null) return bad;
       result.users.push(d.args.slice());
       return null;
     }

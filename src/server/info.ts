@@ -26,6 +26,11 @@ import type { Server } from './server.ts';
 import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
 import { functionsOf } from '../scripting/functions.ts';
 import { luaEngine, scriptingUnavailable } from '../scripting/lua-engine.ts';
+import { aofInfoFields } from '../persistence/aof.ts';
+import { loadingInfoFields, rdbInfoFields } from '../persistence/rdb-info.ts';
+import { replicationInfoFields, syncStats } from '../replication/info.ts';
+import { replOf } from '../replication/primary.ts';
+import { newReplid } from '../replication/state.ts';
 
 // ---- number formatting ----------------------------------------------------------------------
 
@@ -104,13 +109,6 @@ interface InfoState {
 
 const states = new WeakMap<Server, InfoState>();
 
-/** Memory in use when this module was loaded, i.e. once the code was in and before any data. */
-const startupMemory = usedMemoryNow();
-
-function usedMemoryNow(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
 
 function stateOf(srv: Server): InfoState {
   let s = states.get(srv);
@@ -121,16 +119,23 @@ function stateOf(srv: Server): InfoState {
   return s;
 }
 
+/** DEBUG CHANGE-REPL-ID: a new random replication id (until replication owns one). */
+export function changeReplicationId(srv: Server): void {
+  replOf(srv).replid = newReplid();
+}
+
 /** Resets what CONFIG RESETSTAT resets in this module (peak memory, latency histograms). */
 export function resetInfoStats(srv: Server): void {
   stateOf(srv).peakMemory = 0;
+  srv.lazyFree.freed = 0; // lazyfreeResetStats
+  srv.evictor.evictedClients = 0;
   resetLatencyHistograms();
 }
 
 // ---- memory accounting ----------------------------------------------------------------------
 
 export interface MemoryReport {
-  /** JS heap in use plus off-heap buffers (the arena, dict arrays, socket buffers). */
+  /** used_memory: src/server/memory/accounting.ts (the arena's live blocks plus V8's other memory). */
   used: number;
   rss: number;
   peak: number;
@@ -145,26 +150,20 @@ export interface MemoryReport {
   clientsNormal: number;
 }
 
-/** Query and output buffer bytes held for one client. */
-export function clientBufferBytes(c: { parser: { bufferCapacity: number }; transport: { pendingBytes: number } | null }): number {
-  return c.parser.bufferCapacity + (c.transport?.pendingBytes ?? 0);
-}
-
 export function memoryReport(srv: Server): MemoryReport {
   const m = process.memoryUsage();
-  const used = m.heapUsed + m.external;
+  const acc = srv.memory;
+  // The figure eviction last compared with maxmemory (refreshed by the cron and every 128 reads).
+  const used = acc.used();
   const st = stateOf(srv);
   if (used > st.peakMemory) st.peakMemory = used;
-  let clients = 0;
-  for (const c of srv.clients.values()) clients += clientBufferBytes(c);
-  let dicts = 0;
-  for (const db of srv.dbs) dicts += db.ks.overheadBytes();
-  const overhead = startupMemory + dicts + clients;
+  const clients = acc.clientBuffers();
+  const overhead = acc.startup + Math.max(0, acc.indexBytes - acc.startupIndexBytes) + clients;
   return {
     used,
     rss: m.rss,
     peak: st.peakMemory,
-    startup: startupMemory,
+    startup: acc.startup,
     overhead,
     dataset: Math.max(0, used - overhead),
     allocated: used,
@@ -317,7 +316,7 @@ function clientsFields(srv: Server): Fields {
     ['client_recent_max_output_buffer', maxOut],
     // Redis counts clients held by CLIENT PAUSE as blocked too (BLOCKED_POSTPONE).
     ['blocked_clients', srv.blocked.count + srv.pausedClients],
-    ['tracking_clients', 0],
+    ['tracking_clients', srv.ops.tracking.clients],
     ['clients_in_timeout_table', srv.blocked.withTimeout],
   ];
 }
@@ -378,7 +377,7 @@ function memoryFields(srv: Server): Fields {
     ['mem_fragmentation_ratio', ratio(m.rss, m.used)],
     ['mem_fragmentation_bytes', m.rss - m.used],
     ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
+    ['mem_replication_backlog', replOf(srv).backlog?.size ?? 0],
     ['mem_total_replication_buffers', 0],
     ['mem_clients_slaves', 0],
     ['mem_clients_normal', m.clientsNormal],
@@ -386,45 +385,19 @@ function memoryFields(srv: Server): Fields {
     ['mem_aof_buffer', 0],
     ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0],
-    ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
+    ['lazyfree_pending_objects', srv.lazyFree.pending],
+    ['lazyfreed_objects', srv.lazyFree.freed],
   ];
 }
 
 /** Persistence does not exist yet: the values of an idle Redis that never saved. */
 function persistenceFields(srv: Server): Fields {
   return [
-    ['loading', 0],
-    ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
-    ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
-    ['rdb_changes_since_last_save', srv.dirty],
-    ['rdb_bgsave_in_progress', 0],
-    // Redis sets lastsave to the start time when nothing was loaded.
-    ['rdb_last_save_time', Math.floor(srv.startTime / 1000)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
-    ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
-    ['module_fork_in_progress', 0],
-    ['module_fork_last_cow_size', 0],
+    // loading ... rdb_last_load_keys_loaded (persistence/rdb-info.ts).
+    ...rdbInfoFields(srv),
+    // aof_*, module_fork_* and, while the AOF is on, aof_current_size... (persistence/aof.ts).
+    ...aofInfoFields(srv),
+    ...loadingInfoFields(srv),
   ];
 }
 
@@ -445,15 +418,15 @@ function statsFields(srv: Server): Fields {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', s.rejectedConn],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', syncStats(srv).full],
+    ['sync_partial_ok', syncStats(srv).partialOk],
+    ['sync_partial_err', syncStats(srv).partialErr],
     ['expired_keys', s.expiredKeys],
     ['expired_stale_perc', formatFixed(s.expiredStalePerc * 100, 2)],
     ['expired_time_cap_reached_count', s.expiredTimeCapReached],
     ['expire_cycle_cpu_milliseconds', Math.trunc(s.expireCycleCpuMs)],
     ['evicted_keys', s.evictedKeys],
-    ['evicted_clients', 0],
+    ['evicted_clients', srv.evictor.evictedClients],
     ['total_eviction_exceeded_time', 0],
     ['current_eviction_exceeded_time', 0],
     ['keyspace_hits', s.keyspaceHits],
@@ -471,9 +444,9 @@ function statsFields(srv: Server): Fields {
     ['active_defrag_key_misses', 0],
     ['total_active_defrag_time', 0],
     ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0],
-    ['tracking_total_items', 0],
-    ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', srv.ops.tracking.table.size],
+    ['tracking_total_items', srv.ops.tracking.items],
+    ['tracking_total_prefixes', srv.ops.tracking.prefixTable.size],
     ['unexpected_error_replies', s.unexpectedErrorReplies],
     ['total_error_replies', s.totalErrorReplies],
     ['dump_payload_sanitizations', 0],
@@ -486,21 +459,9 @@ function statsFields(srv: Server): Fields {
   ];
 }
 
-/** A master without replicas or backlog (replication does not exist yet). */
+/** INFO replication: replication/info.ts. */
 function replicationFields(srv: Server): Fields {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_replid', stateOf(srv).replId],
-    ['master_replid2', '0000000000000000000000000000000000000000'],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', Number(cfg(srv, 'repl-backlog-size'))],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ];
+  return replicationInfoFields(srv);
 }
 
 function cpuFields(): Fields {

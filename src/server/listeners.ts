@@ -1,5 +1,5 @@
 /*
- * The TCP listeners for `bind` and `port`, opened synchronously.
+ * The TCP listeners for `bind` and `port`, opened synchronously (and the unix socket listener).
  *
  * Why synchronous: CONFIG SET port/bind must know, inside the command, whether the new address
  * can be listened on, and roll every pair of the call back when not (Redis replies "Unable to
@@ -9,6 +9,7 @@
  * listen the handle here, read the errno at once, and hand the listening handle to a
  * net.Server. Start-up uses the same path, so both report the same errors.
  */
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
@@ -36,8 +37,8 @@ export interface ListenFailure {
 export interface OpenResult {
   servers: NetServer[];
   failure: ListenFailure | null;
-  /** Optional ('-' prefixed) addresses that were skipped as unavailable. */
-  skipped: string[];
+  /** Optional ('-' prefixed) addresses that were skipped as unavailable, with the errno name. */
+  skipped: ListenFailure[];
 }
 
 /**
@@ -46,7 +47,7 @@ export interface OpenResult {
  */
 export function openListeners(binds: readonly string[], port: number, backlog: number, onConnection: (s: Socket) => void): OpenResult {
   const servers: NetServer[] = [];
-  const skipped: string[] = [];
+  const skipped: ListenFailure[] = [];
   if (port === 0) return { servers, failure: null, skipped };
   for (const spec of binds.length > 0 ? binds : ['*']) {
     const optional = spec.startsWith('-');
@@ -59,7 +60,7 @@ export function openListeners(binds: readonly string[], port: number, backlog: n
       h.close();
       const code = getSystemErrorName(err);
       if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EPROTONOSUPPORT')) {
-        skipped.push(addr);
+        skipped.push({ addr, code });
         continue;
       }
       for (const s of servers) s.close();
@@ -84,4 +85,25 @@ export function listenErrorText(code: string): string {
     default:
       return `bind: ${code}`;
   }
+}
+
+/**
+ * Listens on the unix socket `file` (unixsocket), made `perm` (unixsocketperm, 0: left as the
+ * umask makes it). A stale socket file is removed first, as Redis does.
+ */
+export function openUnixListener(file: string, perm: number, backlog: number, onConnection: (s: Socket) => void): Promise<NetServer> {
+  try {
+    unlinkSync(file);
+  } catch {
+    // nothing there
+  }
+  const srv = createServer({ pauseOnConnect: true }, onConnection);
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen({ path: file, backlog }, () => {
+      srv.off('error', reject);
+      if (perm !== 0) chmodSync(file, perm);
+      resolve(srv);
+    });
+  });
 }

@@ -3,8 +3,8 @@
  * thread; commands execute one at a time, as in Redis.
  *
  * Dispatch (execute) follows the order of Redis's processCommand: lookup and unknown-command
- * errors, arity, authentication, then the call with its commandstats. Rejections count as
- * rejected_calls, error replies from the handler as failed_calls.
+ * errors, arity, authentication, the ACL check (acl-guard.ts), then the call with its
+ * commandstats. Rejections count as rejected_calls, error replies from the handler as failed_calls.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -15,7 +15,7 @@ import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
 import { parserLimits } from '../protocol/parser.ts';
 import { ReplyWriter } from '../protocol/reply.ts';
 import {
-  CMD_ALLOW_BUSY, CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
+  CMD_ALLOW_BUSY, CMD_SKIP_MONITOR, CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PUBSUB_CONTEXT, CMD_TOUCHES_ARBITRARY_KEYS, CMD_TRANSACTION_CONTROL, CMD_WRITE, type Command,
   type Registry,
 } from '../commands/registry.ts';
 import type { PropArg, ServerContext } from '../commands/context.ts';
@@ -32,21 +32,50 @@ import { clientInfoString } from './commands/client.ts';
 import { fcallCommandFlags } from './commands/functions.ts';
 import { scriptCommandFlags, scriptingOf } from './commands/scripting.ts';
 import { ActiveExpire } from './expire-cycle.ts';
+import { MemoryAccounting } from './memory/accounting.ts';
+import { evictClients } from './memory/client-evict.ts';
+import { applyMemoryConfig } from './memory/config.ts';
+import { Evictor, OOM_ERROR } from './memory/evict.ts';
+import { LazyFree } from '../store/lazyfree.ts';
+import type { LfuParams } from '../store/lfu.ts';
 import { Propagation } from './propagation.ts';
 import { OBUF_NORMAL, ObufLimiter } from './obuf-limit.ts';
 import type { Config } from './config.ts';
 import { recordLatency } from './info.ts';
 import { Logger } from './log.ts';
-import { listenErrorText, openListeners, type OpenResult } from './listeners.ts';
+import { listenErrorText, openListeners, openUnixListener, type OpenResult } from './listeners.ts';
+import { adjustOpenFilesLimit } from './fd-limit.ts';
+import { PROTECTED_MODE_DENIED, protectedModeRefuses } from './protected-mode.ts';
+import { newTicketKeys, TlsAcceptor, tlsSetup, type TlsConfigValues } from './tls.ts';
 import { adoptSocket } from './socket-reader.ts';
 import { SocketTransport, type IoPool, type IoPoolFactory } from './transport.ts';
 import { Stats } from './stats.ts';
+import type { Acl } from '../acl/acl.ts';
+import { aclDenial, aclExecDenial, createAcl } from './acl-guard.ts';
+import { Ops } from './ops.ts';
+import { sampleIoLatency } from './io-latency.ts';
 
 export const SPINDLE_VERSION = '0.1.0';
 /** Redis's slowevalerr: what other clients get while a script is busy. */
 export const BUSY_SCRIPT = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 export const REDIS_VERSION = '7.0.15';
+
+/** SHUTDOWN's modifiers (and shutdown-on-sigterm/sigint's). */
+export interface ShutdownHow {
+  save?: boolean;
+  nosave?: boolean;
+  force?: boolean;
+}
+
+/** Something that must act before databases are emptied (a snapshot keeps unwritten contents). */
+export interface FlushWatcher {
+  beforeFlushDb(db: Db): void;
+  /** True when it kept records in the arena (the arena must then not be cleared wholesale). */
+  beforeFlushAll(): boolean;
+  /** After FLUSHALL emptied everything (7.0 saves the RDB then when save points are set). */
+  afterFlushAll?(): void;
+}
 
 export interface ServerOptions {
   config: Config;
@@ -64,15 +93,43 @@ export class Server implements KeyspaceServices, ServerContext {
   readonly dbs: Db[] = [];
   /** Subscribers to every key write (store/db.ts WriteHook): the snapshot, later eviction. */
   readonly writeHooks: WriteHook[] = [];
+  /**
+   * Run before replies go to a socket (flush): the AOF writes (and with appendfsync always,
+   * fsyncs) what the commands propagated, so an acknowledged write is on disk. Null when off.
+   */
+  beforeReplies: (() => void) | null = null;
+  /** Takes c's reply bytes to send after an fsync (true), or lets flush send them now (false). */
+  replyHold: ((c: Client, out: Uint8Array) => boolean) | null = null;
+  /** Refuses commands for server states (loading, MISCONF): an error text, or null. Null when none apply. */
+  dispatchGate: ((c: Client, cmd: Command) => string | null) | null = null;
+  /** Replication's refusals (-READONLY, -MASTERDOWN, -NOREPLICAS: replication/primary.ts), null when none can apply. */
+  replGate: ((c: Client, cmd: Command) => string | null) | null = null;
+  /** This node is a replica (REPLICAOF host port): it expires nothing itself (replication/replica.ts). */
+  isReplica = false;
+  /** Saves before exit (persistence/startup.ts); false refuses the shutdown. Null: nothing to save. */
+  shutdownHook: ((how: ShutdownHow) => boolean) | null = null;
+  /** Run on every cron tick (persistence: save points, scheduled BGSAVE). */
+  readonly cronHooks: (() => void)[] = [];
+  /** Told before FLUSHDB/FLUSHALL empty databases: a snapshot in progress (persistence/snapshot.ts). */
+  readonly flushWatchers: FlushWatcher[] = [];
   /** The propagation slot of call(): consumers of the commands that changed the dataset. */
   readonly propagation = new Propagation();
   /** Redis's active expiry cycle (expire-cycle.ts). */
   readonly activeExpire: ActiveExpire;
+  /** UNLINK / lazyfree-lazy-*: big values freed in slices from the event loop (store/lazyfree.ts). */
+  readonly lazyFree = new LazyFree();
+  /** used_memory (memory/accounting.ts) and maxmemory eviction (memory/evict.ts). */
+  readonly memory: MemoryAccounting;
+  readonly evictor: Evictor;
+  /** LFU tuning while an LFU maxmemory policy is selected, else null (Db's touch reads it). */
+  lfu: LfuParams | null = null;
   readonly writer = new ReplyWriter();
   readonly clients = new Map<number, Client>();
   /** Clients blocked on keys and the keys made ready for them (blocking.ts). */
   readonly blocked: BlockedClients;
   readonly stats = new Stats();
+  /** Users, rules and the ACL LOG (src/acl/, glue in acl-guard.ts). */
+  readonly acl: Acl;
   readonly pubsub = new PubSub(this);
   readonly watches: Watches;
   /** Changes to the dataset since the last save (Redis's server.dirty). */
@@ -98,6 +155,12 @@ export class Server implements KeyspaceServices, ServerContext {
   /** The bind list and port the open listeners were opened for. */
   private listenedBinds: readonly string[] = [];
   private listenedPort = 0;
+  /** The tls-port listeners, the tls-port they listen on, and the TLS context (null: no TLS). */
+  private tlsListeners: NetServer[] = [];
+  private listenedTlsPort = 0;
+  tls: TlsAcceptor | null = null;
+  private readonly ticketKeys = newTicketKeys();
+  private unixListener: NetServer | null = null;
   private cronTimer: NodeJS.Timeout | null = null;
   private gcObserver: PerformanceObserver | null = null;
   /** Wall clock cached by the cron (Redis's server.unixtime): for idle times, not for expiry. */
@@ -108,10 +171,18 @@ export class Server implements KeyspaceServices, ServerContext {
   /** performance.now() at the end of the last command (commandstats timing). */
   clockMark = 0;
   requirePass = '';
+  /** protected-mode: refuse non-local clients while the default user has no password. */
+  protectedMode = true;
   /** latency-tracking: per-command latency histograms for INFO latencystats. */
   latencyTracking = true;
   /** DEBUG SET-ACTIVE-EXPIRE switches the active expiry cycle off and on. */
   activeExpireEnabled = true;
+  /** SLOWLOG, LATENCY, MONITOR, client tracking (ops.ts); set up in the constructor. */
+  readonly ops: Ops;
+  /** Calls at least this long (µs) go to ops.afterCall (ops.ts keeps it: Infinity when nothing watches). */
+  opsThresholdUs = Infinity;
+  /** Some client is in MONITOR mode. */
+  monitoring = false;
   shuttingDown = false;
   /** Called with the exit code when SHUTDOWN or a signal ends the server. */
   onExit: (code: number) => void = (code) => process.exit(code);
@@ -121,6 +192,7 @@ export class Server implements KeyspaceServices, ServerContext {
     this.registry = opts.registry;
     this.configFile = opts.configFile ?? '';
     this.ioPoolFactory = opts.ioPool ?? null;
+    this.acl = createAcl(this);
     const n = this.config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Db(new Keyspace(i, this.arena), this));
     this.blocked = new BlockedClients(n);
@@ -128,8 +200,25 @@ export class Server implements KeyspaceServices, ServerContext {
     this.watches = new Watches(this, n);
     this.writer.onError = (text) => this.stats.countError(text);
     this.obuf = new ObufLimiter(this, this.config.num('io-threads') > 1);
+    this.memory = new MemoryAccounting(this);
+    this.evictor = new Evictor(this);
+    applyMemoryConfig(this);
     this.applyConfig();
+    this.ops = new Ops(this);
     this.updateLruClock();
+  }
+
+  /** ops.ts: a MONITOR or tracking client came or went. */
+  opsChanged(): void {
+    this.ops.recompute();
+  }
+
+  /** The connection whose command runs a script's calls (callSocketless), or null. */
+  private nestedCaller: Client | null = null;
+
+  /** The client whose command is running (Redis's server.current_client: a script's caller), or null. */
+  get currentClient(): Client | null {
+    return this.nestedCaller ?? this.writing;
   }
 
 
@@ -144,10 +233,11 @@ export class Server implements KeyspaceServices, ServerContext {
       this.log.file = cfg.str('logfile');
       this.latencyTracking = cfg.bool('latency-tracking');
       this.notifyFlags = cfg.num('notify-keyspace-events');
+      this.protectedMode = cfg.bool('protected-mode');
       this.io?.limitsChanged();
     };
     read();
-    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking', 'notify-keyspace-events']) {
+    for (const name of ['proto-max-bulk-len', 'client-query-buffer-limit', 'requirepass', 'loglevel', 'logfile', 'latency-tracking', 'notify-keyspace-events', 'protected-mode']) {
       this.config.onChange(name, read);
     }
     this.config.onChange('hz', () => this.scheduleCron());
@@ -155,6 +245,12 @@ export class Server implements KeyspaceServices, ServerContext {
     const rebind = (name: string): string | null => this.rebind(name);
     this.config.onChange('port', rebind);
     this.config.onChange('bind', rebind);
+    this.config.onChange('maxclients', () => this.maxclientsChanged());
+    const tlsHook = (): string | null => this.reconfigureTls();
+    for (const name of ['tls-port', 'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-dh-params-file',
+      'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching', 'tls-session-cache-timeout', 'tls-auth-clients']) {
+      this.config.onChange(name, tlsHook);
+    }
     const obufLimits = (): void => {
       this.obuf.configure(this.config.values['client-output-buffer-limit']);
       this.io?.limitsChanged();
@@ -174,8 +270,9 @@ export class Server implements KeyspaceServices, ServerContext {
     return false;
   }
 
+  /** Whether a client that never authenticated must (the default user has a password or is off). */
   authRequired(): boolean {
-    return this.requirePass !== '';
+    return this.acl.defaultNeedsAuth;
   }
 
   // ---- KeyspaceServices (store/db.ts): what the databases report to ---------------------------
@@ -184,13 +281,17 @@ export class Server implements KeyspaceServices, ServerContext {
     return this.propagation.active;
   }
 
+  /** Set while the AOF is replayed (persistence/aof-loader.ts): lookups expire nothing. */
+  keysNeverExpire = false;
+
   /** Any CLIENT PAUSE (ALL or WRITE) in force stops expiry, lazy and active (7.0). */
   expiryPaused(): boolean {
-    return this.pauseEndMs !== 0 && Date.now() < this.pauseEndMs;
+    // A replica keeps expired keys for its primary's DEL, hiding them from readers (7.0).
+    return this.isReplica || (this.pauseEndMs !== 0 && Date.now() < this.pauseEndMs);
   }
 
   wantsExpiredKeys(): boolean {
-    return this.notifyFlags !== 0 || this.watches.count !== 0 || this.propagation.active;
+    return this.notifyFlags !== 0 || this.watches.count !== 0 || this.propagation.active || this.ops.tracking.active;
   }
 
   /** An expired key was deleted: DEL joins the current execution unit (7.0's propagateDeletion). */
@@ -221,6 +322,7 @@ export class Server implements KeyspaceServices, ServerContext {
   /** A command changed key b[o, o+n) of db (Redis's signalModifiedKey): WATCHers lose. */
   signalModifiedKey(db: Db, b: Uint8Array, o: number, n: number): void {
     if (this.watches.count !== 0) this.watches.touch(db, b, o, n);
+    if (this.ops.tracking.active) this.ops.tracking.invalidateKey(Buffer.from(b.subarray(o, o + n)), this.currentClient, true);
   }
 
   /**
@@ -259,6 +361,8 @@ export class Server implements KeyspaceServices, ServerContext {
     }
     const t = c.transport;
     if (t === null) return;
+    // appendfsync always: a push queues behind the replies held for the fsync (order per client).
+    if (this.replyHold?.(c, frame)) return;
     t.write(frame);
     c.netOut += frame.length;
     this.stats.netOutput += frame.length;
@@ -270,25 +374,115 @@ export class Server implements KeyspaceServices, ServerContext {
   // ---- connections ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
+    // Room for maxclients descriptors, as Redis's adjustOpenFilesLimit at start-up (fd-limit.ts).
+    const maxclients = this.config.num('maxclients');
+    const allowed = adjustOpenFilesLimit(maxclients, this.log);
+    if (allowed === 0) {
+      this.onExit(1);
+      return;
+    }
+    if (allowed !== maxclients) this.config.setInternal('maxclients', [String(allowed)]);
+    this.maxclientsRoom = allowed;
     const threads = this.config.num('io-threads');
     if (threads > 1 && this.io === null) {
       if (this.ioPoolFactory === null) throw new Error('io-threads > 1 needs an I/O pool (ServerOptions.ioPool)');
       this.io = this.ioPoolFactory(this, threads);
       await this.io.start();
     }
-    const r = this.openListeners();
-    if (r.failure !== null) {
-      const err = new Error(listenErrorText(r.failure.code)) as NodeJS.ErrnoException;
-      err.code = r.failure.code;
-      throw err;
+    // The TLS context first (Redis's initServer): a tls-port is ready as soon as the plain port is.
+    const tlsPort = this.config.num('tls-port');
+    if (tlsPort !== 0) {
+      try {
+        this.tls = new TlsAcceptor(tlsSetup(this.tlsConfigValues(), this.ticketKeys));
+      } catch (e) {
+        // Redis's start-up: the reason, then this line, and exit 1.
+        this.log.warning((e as Error).message);
+        this.log.warning('Failed to configure TLS. Check logs for more info.');
+        this.onExit(1);
+        return;
+      }
+      this.io?.tlsChanged(this.tls.setup);
     }
+    const r = this.openListeners();
+    if (r.failure !== null) throw listenError(r.failure.code, r.failure.addr, this.config.num('port'), 'TCP');
     this.listened(r.servers);
+    if (tlsPort !== 0) {
+      const t = this.openListeners(this.config.values.bind as readonly string[], tlsPort, true);
+      if (t.failure !== null) throw listenError(t.failure.code, t.failure.addr, tlsPort, 'TLS');
+      this.tlsListeners = t.servers;
+      this.listenedTlsPort = tlsPort;
+    }
+    const unix = this.config.str('unixsocket');
+    if (unix !== '') {
+      try {
+        this.unixListener = await openUnixListener(unix, this.config.num('unixsocketperm'), this.config.num('tcp-backlog'), (sock) => this.accept(sock, false, true));
+      } catch (e) {
+        this.log.warning(`Failed opening Unix socket: ${(e as Error).message}`);
+        this.onExit(1);
+        return;
+      }
+      this.log.notice(`The server is now ready to accept connections at ${unix}`);
+    }
+  }
+
+  /** maxclients descriptors the open-files limit was raised for. */
+  private maxclientsRoom = 0;
+
+  /** CONFIG SET maxclients (Redis's updateMaxclients): more clients need a higher fd limit. */
+  private maxclientsChanged(): string | null {
+    const want = this.config.num('maxclients');
+    if (want > this.maxclientsRoom) {
+      const allowed = adjustOpenFilesLimit(want, this.log);
+      if (allowed < want) return `The operating system is not able to handle the specified number of clients, try with ${allowed}`;
+      this.maxclientsRoom = want;
+    }
+    return null;
+  }
+
+  /** The tls-* configs as tls.ts takes them. */
+  tlsConfigValues(): TlsConfigValues {
+    const c = this.config;
+    return {
+      certFile: c.str('tls-cert-file'), keyFile: c.str('tls-key-file'), keyFilePass: c.str('tls-key-file-pass'),
+      caCertFile: c.str('tls-ca-cert-file'), caCertDir: c.str('tls-ca-cert-dir'), dhParamsFile: c.str('tls-dh-params-file'),
+      protocols: c.str('tls-protocols'), ciphers: c.str('tls-ciphers'), ciphersuites: c.str('tls-ciphersuites'),
+      preferServerCiphers: c.bool('tls-prefer-server-ciphers'), sessionCaching: c.bool('tls-session-caching'),
+      sessionCacheTimeout: c.num('tls-session-cache-timeout'), authClients: c.str('tls-auth-clients'),
+    };
+  }
+
+  /**
+   * CONFIG SET of a tls-* config (Redis's applyTlsCfg): the context is rebuilt for new
+   * connections; a setup that does not load fails the CONFIG SET. tls-port (re)listens.
+   */
+  private reconfigureTls(): string | null {
+    const port = this.config.num('tls-port');
+    if (port !== 0 || this.tls !== null) {
+      try {
+        this.tls = new TlsAcceptor(tlsSetup(this.tlsConfigValues(), this.ticketKeys));
+      } catch (e) {
+        this.log.warning((e as Error).message);
+        return 'Unable to update TLS configuration. Check server logs.';
+      }
+      this.io?.tlsChanged(this.tls.setup);
+    }
+    if (port === this.listenedTlsPort) return null;
+    const r = this.openListeners(this.config.values.bind as readonly string[], port, true);
+    if (r.failure !== null) {
+      this.log.warning(`Warning: Could not create server TLS listening socket ${r.failure.addr}:${port}: ${listenErrorText(r.failure.code)}`);
+      return 'Unable to listen on this port. Check server logs.';
+    }
+    for (const l of this.tlsListeners) l.close();
+    this.tlsListeners = r.servers;
+    this.listenedTlsPort = port;
+    return null;
   }
 
   /** Opens listeners for binds at port (logging skipped optional addresses). */
-  private openListeners(binds = this.config.values.bind as readonly string[], port = this.config.num('port')): OpenResult {
-    const r = openListeners(binds, port, this.config.num('tcp-backlog'), (sock) => this.accept(sock));
-    for (const addr of r.skipped) this.log.notice(`Skipping unavailable address ${addr}`);
+  private openListeners(binds = this.config.values.bind as readonly string[], port = this.config.num('port'), tls = false): OpenResult {
+    const r = openListeners(binds, port, this.config.num('tcp-backlog'), tls ? (sock) => this.accept(sock, true) : (sock) => this.accept(sock));
+    // Redis warns about an optional address it skips just as about one that fails.
+    for (const s of r.skipped) this.log.warning(`Warning: Could not create server TCP listening socket ${s.addr}:${port}: ${listenErrorText(s.code)}`);
     return r;
   }
 
@@ -322,28 +516,49 @@ export class Server implements KeyspaceServices, ServerContext {
     return null;
   }
 
-  private accept(accepted: Socket): void {
+  /**
+   * A new connection. With io-threads N a TCP or TLS socket goes to an I/O worker; a unix socket
+   * stays on this thread (Node cannot transfer a pipe handle to a worker), as an io-threads 1
+   * client would be.
+   */
+  private accept(accepted: Socket, tls = false, unix = false): void {
     const now = this.unixMs;
     if (this.clients.size >= this.config.num('maxclients')) {
-      this.stats.rejectedConn++;
-      accepted.end('-ERR max number of clients reached\r\n');
+      this.refuse(accepted, tls, '-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.protectedMode && protectedModeRefuses(this, accepted)) {
+      this.refuse(accepted, tls, PROTECTED_MODE_DENIED);
       return;
     }
     const c = new Client(this.nextClientId++, this, accepted, now);
     c.obufFloor = this.obuf.floorOf(OBUF_NORMAL);
     this.clients.set(c.id, c);
     this.stats.numConnections++;
-    if (this.io !== null) {
-      this.io.assign(accepted, c);
+    // SO_KEEPALIVE is set on the descriptor, so it holds in whichever thread owns the socket.
+    const keepalive = this.config.num('tcp-keepalive');
+    if (keepalive > 0 && !unix) accepted.setKeepAlive(true, keepalive * 1000);
+    if (this.io !== null && !unix) {
+      this.io.assign(accepted, c, tls);
       return;
     }
-    const sock = adoptSocket(accepted, (bytes) => this.onData(c, bytes));
+    const sock = tls ? this.tls!.wrap(accepted, (bytes) => this.onData(c, bytes)) : adoptSocket(accepted, (bytes) => this.onData(c, bytes));
     c.sock = sock;
     c.transport = new SocketTransport(sock);
-    const keepalive = this.config.num('tcp-keepalive');
-    if (keepalive > 0) sock.setKeepAlive(true, keepalive * 1000);
     sock.on('error', () => this.freeClient(c));
     sock.on('close', () => this.freeClient(c));
+  }
+
+  /**
+   * A connection refused at accept (maxclients, protected mode): `text` is sent, then it is
+   * closed, as Redis closes the fd (the socket is never read, so waiting for the peer's FIN
+   * would keep the descriptor).
+   */
+  private refuse(accepted: Socket, tls: boolean, text: string): void {
+    this.stats.rejectedConn++;
+    const s = tls && this.tls !== null ? this.tls.wrap(accepted, () => {}) : accepted;
+    s.on('error', () => s.destroy());
+    s.end(text, () => s.destroy());
   }
 
   private onData(c: Client, chunk: Uint8Array): void {
@@ -387,24 +602,33 @@ export class Server implements KeyspaceServices, ServerContext {
     this.writing = null;
     // A socketless client keeps its replies in its own writer for whoever runs it.
     if (c.socketless) return;
+    if (this.beforeReplies !== null) this.beforeReplies();
     // A client's class changes only through its own commands ((UN)SUBSCRIBE, RESET): noticed here.
     if (c.pubsub !== c.obufPubsub && !c.closed) this.obuf.refreshClass(c);
     if (w.pending > 0) {
       const out = w.take();
-      const t = c.transport;
-      if (!c.closed && t !== null) {
-        t.write(out);
-        c.netOut += out.length;
-        this.stats.netOutput += out.length;
-        this.stats.writesProcessed++;
-        if (t.pendingBytes >= c.obufFloor) this.obuf.afterWrite(c);
-      }
+      // appendfsync always: the AOF may hold the replies until its one fsync for the whole event
+      // loop turn (group commit), then sends them with sendReply.
+      if (this.replyHold === null || !this.replyHold(c, out)) this.sendReply(c, out);
     }
+    // BCAST invalidations of the batch's writes, right after its replies (Redis's beforeSleep).
+    if (this.ops.tracking.broadcastPending) this.ops.tracking.broadcast();
     if (c.closeAfterReply && !c.closed) {
       c.closed = true;
       c.transport?.end();
       this.removeClient(c);
     }
+  }
+
+  /** Writes reply bytes to c's socket or I/O worker (flush, or the AOF after its group fsync). */
+  sendReply(c: Client, out: Uint8Array): void {
+    const t = c.transport;
+    if (c.closed || t === null) return;
+    t.write(out);
+    c.netOut += out.length;
+    this.stats.netOutput += out.length;
+    this.stats.writesProcessed++;
+    if (t.pendingBytes >= c.obufFloor) this.obuf.afterWrite(c);
   }
 
   /** Closes a client now, dropping unsent replies. */
@@ -428,6 +652,7 @@ export class Server implements KeyspaceServices, ServerContext {
     if (c.obufSoftSince !== 0) this.obuf.forget(c);
     if (c.watched !== null) this.watches.unwatchAll(c);
     if (c.subs !== null) this.pubsub.forget(c);
+    if (this.opsThresholdUs === -Infinity) this.ops.forget(c);
     this.clients.delete(c.id);
   }
 
@@ -483,6 +708,9 @@ export class Server implements KeyspaceServices, ServerContext {
   createSocketlessClient(): Client {
     const c = new Client(this.nextClientId++, this, null, this.unixMs, new ReplyWriter());
     c.w.onError = (text) => this.stats.countError(text);
+    // Like Redis's user-less fake clients, never refused by ACL (a script's client takes its caller's user).
+    c.user = this.acl.superuser;
+    c.authenticated = true;
     return c;
   }
 
@@ -506,6 +734,28 @@ export class Server implements KeyspaceServices, ServerContext {
       this.clockMark = mark;
     }
     return c.w.take();
+  }
+
+  /**
+   * runCommand for a parsed Argv whose reply nobody reads (AOF replay): no copy of the
+   * arguments, the reply dropped.
+   */
+  runArgvQuiet(c: Client, argv: Argv): void {
+    const writing = this.writing;
+    const mark = this.clockMark;
+    this.nested++;
+    try {
+      c.w.resp = c.resp;
+      this.writing = c;
+      // The command's time starts now (not at the caller's mark): no false SLOWLOG entries.
+      this.clockMark = performance.now();
+      this.execute(c, argv);
+    } finally {
+      this.nested--;
+      this.writing = writing;
+      this.clockMark = mark;
+      c.w.discard();
+    }
   }
 
   /** The client whose script ran past busy-reply-threshold (only allow-busy commands run), or null. */
@@ -546,7 +796,7 @@ export class Server implements KeyspaceServices, ServerContext {
   private shutdownNosaveBy(id: number): void {
     if (id === 0) return;
     const c = this.clients.get(id);
-    this.shutdown(`SHUTDOWN requested by client id=${id} addr=${c?.addr ?? '?'}`);
+    this.shutdown(`SHUTDOWN requested by client id=${id} addr=${c?.addr ?? '?'}`, { nosave: true });
   }
 
   /**
@@ -570,6 +820,9 @@ export class Server implements KeyspaceServices, ServerContext {
   callSocketless(c: Client, cmd: Command, argv: Argv, propagate: boolean): Uint8Array {
     const writing = this.writing;
     const mark = this.clockMark;
+    const caller = this.nestedCaller;
+    // The client whose command (a script) runs this one: Redis's server.current_client.
+    if (this.nested === 0) this.nestedCaller = writing;
     this.nested++;
     try {
       c.w.resp = c.resp;
@@ -582,6 +835,7 @@ export class Server implements KeyspaceServices, ServerContext {
       this.nested--;
       this.writing = writing;
       this.clockMark = mark;
+      this.nestedCaller = caller;
     }
     return c.w.take();
   }
@@ -622,9 +876,36 @@ export class Server implements KeyspaceServices, ServerContext {
       this.reject(c, cmd, 'ERR Command not allowed inside a transaction');
       return this.afterCommand(c, mark);
     }
-    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0) {
+    if (!c.authenticated && (cmd.flags & CMD_NO_AUTH) === 0 && this.acl.defaultNeedsAuth) {
       this.reject(c, cmd, 'NOAUTH Authentication required.');
       return this.afterCommand(c, mark);
+    }
+    if (!c.user.unrestricted) {
+      const denied = aclDenial(this, c, cmd, argv);
+      if (denied !== null) {
+        this.reject(c, cmd, denied);
+        return this.afterCommand(c, mark);
+      }
+    }
+    // maxmemory (processCommand's OOM rule, memory/evict.ts): one check when it is 0.
+    if (this.evictor.maxmemory !== 0 && this.nested === 0 && this.busyScript === null && this.oomRefuses(c, cmd, argv)) {
+      this.reject(c, cmd, OOM_ERROR);
+      return this.afterCommand(c, mark);
+    }
+    // -MISCONF after a failed BGSAVE, -LOADING during start-up loading (persistence/rdb-gate.ts).
+    if (this.replGate !== null && this.nested === 0) {
+      const refusal = this.replGate(c, cmd);
+      if (refusal !== null) {
+        this.reject(c, cmd, refusal);
+        return this.afterCommand(c, mark);
+      }
+    }
+    if (this.dispatchGate !== null && this.nested === 0) {
+      const refusal = this.dispatchGate(c, cmd);
+      if (refusal !== null) {
+        this.reject(c, cmd, refusal);
+        return this.afterCommand(c, mark);
+      }
     }
     if (c.pubsub && c.resp === 2 && (cmd.flags & CMD_PUBSUB_CONTEXT) === 0) {
       this.reject(c, cmd, `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
@@ -635,7 +916,7 @@ export class Server implements KeyspaceServices, ServerContext {
       this.reject(c, cmd, scriptingOf(this).runningFunction !== null ? BUSY_FUNCTION : BUSY_SCRIPT);
       return this.afterCommand(c, mark);
     }
-    if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c, argv) && c.kind !== 'replica') {
+    if (this.pauseEndMs !== 0 && this.pausedFor(cmd, c, argv) && c.kind === 'normal') {
       this.postpone(c, argv);
       return false;
     }
@@ -648,6 +929,16 @@ export class Server implements KeyspaceServices, ServerContext {
     // Inside another command (a socketless client's run) blocked clients wait for its end.
     if (this.blocked.ready.length > 0 && !this.servingBlocked && this.nested === 0 && this.busyScript === null) this.serveReadyKeys(c);
     return more && c.postponed === null;
+  }
+
+  /** Evicts as maxmemory requires; true when cmd must get -OOM (never for the master's stream). */
+  private oomRefuses(c: Client, cmd: Command, argv: Argv): boolean {
+    if (c.kind === 'master') return false;
+    const name = cmd.fullName;
+    let flags = cmd.flags;
+    if (name === 'eval' || name === 'evalsha') flags = scriptCommandFlags(this, cmd, argv);
+    else if (name === 'fcall') flags = fcallCommandFlags(this, cmd, argv);
+    return this.evictor.refuses(flags, c.multi !== null, name, c.multi?.flags ?? 0);
   }
 
   // ---- CLIENT PAUSE ----------------------------------------------------------------------------
@@ -725,6 +1016,25 @@ export class Server implements KeyspaceServices, ServerContext {
     this.flush(c);
   }
 
+  /** A new client id (replication's master client). */
+  allocClientId(): number {
+    return this.nextClientId++;
+  }
+
+  /**
+   * Ends a wait that is not on keys (WAIT: the handler set c.postponed to an empty marker, so c's
+   * later input is held): writes the reply, then runs what c sent meanwhile.
+   */
+  finishWait(c: Client, reply: (c: Client) => void): void {
+    if (c.closed) return;
+    c.postponed = null;
+    this.beginBatch(c);
+    reply(c);
+    this.afterCommand(c, 0);
+    this.processHeldInput(c);
+    this.flush(c);
+  }
+
   /** Runs what a client sent while it was held back (paused or blocked), until it stops again. */
   private processHeldInput(c: Client): void {
     if (c.io === null) {
@@ -746,7 +1056,7 @@ export class Server implements KeyspaceServices, ServerContext {
   /** True while blocked clients are being served (no nested pass). */
   private servingBlocked = false;
   /** Set by blockForKeys when a blocked client's re-run found nothing again. */
-  private stillBlocked = false;
+  stillBlocked = false;
 
   /**
    * Parses a blocking command's timeout in seconds at argv[i] (getTimeoutFromObjectOrReply):
@@ -929,6 +1239,7 @@ export class Server implements KeyspaceServices, ServerContext {
   private callHandler(c: Client, cmd: Command, argv: Argv): void {
     const w = c.w;
     w.errored = false;
+    if (this.monitoring && (cmd.flags & CMD_SKIP_MONITOR) !== 0) this.ops.feedMonitorsEarly(c, cmd, argv);
     cmd.handler(c, argv);
     // One clock read per command: a command's time runs from the previous command's end (or
     // the start of the read batch), so it includes its own parsing, as in Redis's accounting.
@@ -940,6 +1251,7 @@ export class Server implements KeyspaceServices, ServerContext {
     if (w.errored) cmd.failed++;
     if (this.latencyTracking) recordLatency(cmd, usec);
     this.stats.numCommands++;
+    if (usec >= this.opsThresholdUs) this.ops.afterCall(c, cmd, argv, usec);
   }
 
   /**
@@ -1004,7 +1316,9 @@ export class Server implements KeyspaceServices, ServerContext {
       let cmd = this.registry.lookup(argv, 0) as Command;
       if (cmd.hasSubcommands) cmd = cmd.subcommand(argv.lower(1)) as Command;
       c.lastCmd = cmd.fullName;
-      this.call(c, cmd, argv);
+      const denied = c.user.unrestricted ? null : aclExecDenial(this, c, cmd, argv, m);
+      if (denied !== null) w.error(denied);
+      else this.call(c, cmd, argv);
     }
     c.inExec = false;
     // Errors of the queued commands are theirs: EXEC itself did not fail (commandstats).
@@ -1058,18 +1372,28 @@ export class Server implements KeyspaceServices, ServerContext {
     this.stats.netInRate.sample(now, this.stats.netInput);
     this.stats.netOutRate.sample(now, this.stats.netOutput);
     const hz = Math.max(1, this.config.num('hz'));
+    this.memory.refresh();
+    evictClients(this);
     // 7.0 skips active expiry while clients are paused (checkClientPauseTimeoutAndReturnIfPaused).
-    if (this.activeExpireEnabled && !this.expiryPaused()) this.activeExpire.run((1000 / hz) * 0.25);
+    if (this.activeExpireEnabled && !this.expiryPaused()) {
+      const t0 = performance.now();
+      this.activeExpire.run((1000 / hz) * 0.25);
+      this.ops.latency.sampleIfNeeded('expire-cycle', performance.now() - t0);
+    }
     const rehash = this.config.bool('activerehashing');
     for (const db of this.dbs) {
       db.ks.maybeShrink();
       if (rehash) db.ks.rehashFor(1);
     }
     if (this.obuf.stamped.size !== 0) this.obuf.cron();
+    if (this.io !== null && this.ops.latency.threshold !== 0) sampleIoLatency(this);
+    for (const h of this.cronHooks) h();
     const timeout = this.config.num('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {
-        if (now - c.lastInteraction > timeout * 1000) {
+        // As 7.0's clientsCronHandleTimeout: blocked clients have their own timeout, and clients
+        // with subscriptions only listen.
+        if (now - c.lastInteraction > timeout * 1000 && c.blockState === null && !c.pubsub && !c.socketless && c.kind === 'normal') {
           this.log.verbose('Closing idle client');
           this.freeClient(c);
         }
@@ -1084,6 +1408,7 @@ export class Server implements KeyspaceServices, ServerContext {
         const d = entry.duration;
         stats.gcCount++;
         stats.gcPauseTotalMs += d;
+        this.ops.latency.sampleIfNeeded('gc-pause', d);
         if (d > stats.gcPauseMaxMs) stats.gcPauseMaxMs = d;
         const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind ?? 0;
         if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
@@ -1101,26 +1426,45 @@ export class Server implements KeyspaceServices, ServerContext {
    * FLUSHALL: every database emptied; watchers of existing keys lose; dirty += keys. (With save
    * points configured 7.0 also saves an RDB, which zeroes dirty: persistence is not built yet.)
    */
-  flushAll(): number {
+  flushAll(async = false): number {
     let removed = 0;
     for (const db of this.dbs) {
       this.watches.touchAll(db, null);
       removed += db.count;
-      db.ks.clear(true);
+    }
+    // A snapshot in progress may keep the contents it has not written yet (persistence/snapshot.ts):
+    // then the arena stays and every record is freed one by one.
+    let kept = false;
+    for (const w of [...this.flushWatchers]) if (w.beforeFlushAll()) kept = true;
+    for (const db of this.dbs) {
+      db.ks.clear(!kept);
       // Blocked XREADGROUP clients learn their stream is gone (7.0's scanDatabaseForDeletedStreams).
       this.blocked.signalAll(db.id);
     }
-    this.arena.clear();
+    if (!kept) this.lazyFree.dropAll();
+    if (async) this.lazyFree.countFreed(removed);
+    if (!kept) this.arena.clear();
+    this.ops.tracking.invalidateAll(this.currentClient);
     this.dirty += removed;
+    for (const w of this.flushWatchers) w.afterFlushAll?.();
     return removed;
   }
 
-  /** FLUSHDB: one database emptied; watchers of its existing keys lose; dirty += keys. */
-  flushDb(db: Db): number {
+  /**
+   * FLUSHDB: one database emptied; watchers of its existing keys lose; dirty += keys. With
+   * `async` the old contents move to a detached keyspace freed in slices (store/lazyfree.ts).
+   */
+  flushDb(db: Db, async = false): number {
     this.watches.touchAll(db, null);
     const removed = db.count;
-    db.ks.clear(false);
+    for (const w of [...this.flushWatchers]) w.beforeFlushDb(db);
+    if (async && removed > 0) {
+      const old = new Keyspace(db.id, this.arena);
+      db.ks.swapWith(old);
+      this.lazyFree.freeKeyspace(old);
+    } else db.ks.clear(false);
     this.blocked.signalAll(db.id);
+    this.ops.tracking.invalidateAll(this.currentClient);
     this.dirty += removed;
     return removed;
   }
@@ -1145,20 +1489,33 @@ export class Server implements KeyspaceServices, ServerContext {
 
   // ---- shutdown ------------------------------------------------------------------------------
 
-  /** Stops listening and exits (SHUTDOWN, SIGTERM). Persistence arrives with its issue. */
-  shutdown(reason: string): void {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
+  /**
+   * Stops listening and exits (SHUTDOWN, SIGTERM). The shutdownHook (persistence/startup.ts
+   * persistOnShutdown) saves first; when it fails (and `how.force` is not set) the server keeps
+   * running and this returns false.
+   */
+  shutdown(reason: string, how: ShutdownHow = {}): boolean {
+    if (this.shuttingDown) return true;
     this.log.warning(`${reason}`);
     this.log.notice('User requested shutdown...');
+    if (this.shutdownHook !== null && !this.shutdownHook(how)) return false;
+    this.shuttingDown = true;
     for (const l of this.listeners) l.close();
+    for (const l of this.tlsListeners) l.close();
+    this.unixListener?.close();
     for (const c of this.clients.values()) c.transport?.destroy();
     void this.io?.stop();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.gcObserver?.disconnect();
     this.log.warning('Spindle is now ready to exit, bye bye...');
     this.onExit(0);
+    return true;
   }
+}
+
+/** A start-up listen failure, for main.ts's two Redis log lines. */
+function listenError(code: string, addr: string, port: number, kind: string): Error {
+  return Object.assign(new Error(listenErrorText(code)), { code, addr, port, kind });
 }
 
 /** Redis's rejection text for a protected command (DEBUG, MODULE). */

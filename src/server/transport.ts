@@ -8,6 +8,7 @@
  * IoPool is what the server needs of the I/O worker pool (src/io-threads/pool.ts implements it;
  * main.ts creates it), so server/ never imports io-threads/.
  */
+import type { TlsSetup } from './tls.ts';
 import type { Socket } from 'node:net';
 import type { Client } from './client.ts';
 
@@ -58,8 +59,10 @@ export interface IoPool {
   readonly size: number;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Hands an accepted (paused) socket to a worker; sets c.transport. */
-  assign(sock: Socket, c: Client): void;
+  /** Hands an accepted (paused) socket to a worker; sets c.transport. `tls`: from tls-port. */
+  assign(sock: Socket, c: Client, tls: boolean): void;
+  /** The TLS setup changed (start-up, CONFIG SET tls-*): workers rebuild their contexts. */
+  tlsChanged(setup: TlsSetup): void;
   /** Parser or output limits changed (CONFIG SET). */
   limitsChanged(): void;
   /** c's client-output-buffer-limit class changed (it subscribed or stopped). */
@@ -68,6 +71,8 @@ export interface IoPool {
   exitWorker(n: number): void;
   /** INFO fields of the `# Spindle` section about the workers. */
   infoFields(): [string, string][];
+  /** Per worker, for the latency monitor: the oldest undrained hand-off's age each way (ms) and ring-full stalls so far. */
+  stallSamples(): Array<{ replyWaitMs: number; commandWaitMs: number; ringFullStalls: number }>;
   /**
    * Called from a busy script's hook (each firing past busy-reply-threshold, on the main thread):
    * publishes what was answered so far, then lets the workers answer -BUSY, SCRIPT KILL and

@@ -292,6 +292,24 @@ export class ByteDict implements StoredObject {
     this.table.reset(MIN_TABLE);
   }
 
+  /**
+   * Lazy free (src/store/lazyfree.ts): returns up to n records to the arena, last id first, and
+   * true once none is left. The dict must no longer be used once this has been called.
+   */
+  freeSome(n: number): boolean {
+    const arena = this.arena;
+    let e = this.size;
+    const stop = e > n ? e - n : 0;
+    while (e > stop) {
+      e--;
+      arena.free(this.rec[e], this.recSize(e));
+    }
+    this.size = e;
+    if (e !== 0) return false;
+    this.free();
+    return true;
+  }
+
   /** An independent copy (its own records in the same arena), with the same ids. */
   clone(): ByteDict {
     const d = new ByteDict(this.arena, 0);

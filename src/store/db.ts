@@ -31,6 +31,8 @@ import type { Arena } from './arena.ts';
 import { NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW } from './events.ts';
 import { hashBytes } from './hash.ts';
 import { type Keyspace, OBJ_STREAM } from './keyspace.ts';
+import type { LazyFree } from './lazyfree.ts';
+import { type LfuParams, lfuNewField, lfuTouched } from './lfu.ts';
 
 /** Subscribers to every key write (the snapshot, later memory/eviction bookkeeping). */
 export interface WriteHook {
@@ -51,6 +53,10 @@ export interface KeyspaceServices {
   readonly stats: KeyspaceStats;
   /** Redis's LRU clock (seconds, 24 bits), stored in each entry's meta on access. */
   readonly lruClock: number;
+  /** LFU tuning while an LFU maxmemory policy is selected (the meta field holds LFU data), else null. */
+  readonly lfu: LfuParams | null;
+  /** Where big deleted values go under UNLINK and the lazyfree-lazy-* configs (lazyfree.ts). */
+  readonly lazyFree: LazyFree;
   /** notify-keyspace-events as NOTIFY_* bits; 0 means no event is ever published. */
   readonly notifyFlags: number;
   readonly writeHooks: WriteHook[];
@@ -59,6 +65,8 @@ export interface KeyspaceServices {
   signalKeyReady(db: Db, b: Uint8Array, o: number, n: number): void;
   /** True while CLIENT PAUSE holds clients: keys are not expired (7.0's expireIfNeeded). */
   expiryPaused(): boolean;
+  /** True while the AOF is replayed at start-up: expired keys stay visible and alive. */
+  readonly keysNeverExpire: boolean;
   /** True when someone needs the key of an expired entry (WATCH, events, propagation). */
   wantsExpiredKeys(): boolean;
   /** An expired key was deleted: propagate it as DEL (Redis's propagateDeletion). */
@@ -190,6 +198,8 @@ export class Db {
     const ks = this.ks;
     const e = ks.find(b, o, n, h);
     if (e >= 0 && ks.expi[e] >= 0 && Date.now() > ks.expAt[ks.expi[e]]) {
+      // Replaying the AOF at start-up nothing expires (7.0's keyIsExpired while loading).
+      if (this.svc.keysNeverExpire) return e;
       // While clients are paused the key is gone for readers but stays (7.0's expireIfNeeded).
       if (!this.svc.expiryPaused()) this.expireEntry(e);
       return -1;
@@ -206,7 +216,8 @@ export class Db {
       return -1;
     }
     svc.stats.keyspaceHits++;
-    this.ks.touch(e, svc.lruClock);
+    if (svc.lfu === null) this.ks.touch(e, svc.lruClock);
+    else this.touchLfu(e, svc.lfu);
     return e;
   }
 
@@ -243,10 +254,24 @@ export class Db {
 
   private foundForWrite(e: number): number {
     if (e >= 0) {
-      this.ks.touch(e, this.svc.lruClock);
-      if (this.svc.writeHooks.length !== 0) this.beforeWrite(e);
+      const svc = this.svc;
+      if (svc.lfu === null) this.ks.touch(e, svc.lruClock);
+      else this.touchLfu(e, svc.lfu);
+      if (svc.writeHooks.length !== 0) this.beforeWrite(e);
     }
     return e;
+  }
+
+  /** updateLFU: the access counter of e, under an LFU policy. */
+  private touchLfu(e: number, p: LfuParams): void {
+    const meta = this.ks.meta;
+    meta[e] = (meta[e] & 0xff) | (lfuTouched(meta[e] >>> 8, p, Date.now()) << 8);
+  }
+
+  /** The 24-bit LRU/LFU field of a key created now. */
+  private newField(): number {
+    const svc = this.svc;
+    return svc.lfu === null ? svc.lruClock : lfuNewField(Date.now());
   }
 
   // ---- writes -------------------------------------------------------------------------------------
@@ -287,7 +312,7 @@ export class Db {
   }
 
   private insert(b: Uint8Array, o: number, n: number, h: number, vlen: number, typeEnc: number): number {
-    const e = this.ks.add(b, o, n, h, vlen, (typeEnc & 0xff) | (this.svc.lruClock << 8));
+    const e = this.ks.add(b, o, n, h, vlen, (typeEnc & 0xff) | (this.newField() << 8));
     const hooks = this.svc.writeHooks;
     if (hooks.length !== 0) for (const hk of hooks) hk.keyAdded?.(this, e);
     return e;
@@ -306,7 +331,7 @@ export class Db {
     const ks = this.ks;
     const ttl = keepTtl ? ks.getExpire(e) : -1;
     if (this.type(e) === OBJ_STREAM) this.signalDeletedStream(e);
-    ks.delete(e);
+    this.removeEntry(e, this.svc.lazyFree.serverDel);
     const ne = this.insert(b, o, n, h, vlen, typeEnc);
     if (ttl >= 0) ks.setExpire(ne, ttl);
     return ne;
@@ -317,11 +342,36 @@ export class Db {
     return this.setKey(e, argv.buf, argv.off[i], argv.len[i], argHash(argv, i), vlen, typeEnc, keepTtl);
   }
 
-  /** Deletes entry e (dbDelete). Ids of other entries may change. The caller reports "del". */
-  delete(e: number): void {
+  /**
+   * Deletes entry e (dbDelete; with `lazy`, dbAsyncDelete: a big value is freed in slices later,
+   * see lazyfree.ts). Ids of other entries may change. The caller reports "del".
+   */
+  delete(e: number, lazy = false): void {
     this.willWrite(e);
     if (this.type(e) === OBJ_STREAM) this.signalDeletedStream(e);
-    this.ks.delete(e);
+    this.removeEntry(e, lazy);
+  }
+
+  /**
+   * Deletes entry e as a side effect of a command (Redis's dbDelete: RENAME/MOVE/COPY replacing
+   * their destination, EXPIRE in the past, *STORE of an empty result): lazily when
+   * lazyfree-lazy-server-del is on.
+   */
+  deleteImplicit(e: number): void {
+    this.delete(e, this.svc.lazyFree.serverDel);
+  }
+
+  /** Removes e from the dict, its object value freed now or handed to the lazy-free queue. */
+  private removeEntry(e: number, lazy: boolean): void {
+    const ks = this.ks;
+    if (lazy && ks.holdsObject(e)) {
+      const obj = ks.getObject(e);
+      ks.detachObject(e);
+      ks.delete(e);
+      if (obj !== undefined) this.svc.lazyFree.free(obj);
+      return;
+    }
+    ks.delete(e);
   }
 
   /**
@@ -339,11 +389,12 @@ export class Db {
   expireEntry(e: number): void {
     const svc = this.svc;
     this.willWrite(e);
+    const lazy = svc.lazyFree.expire;
     if (!svc.wantsExpiredKeys()) {
-      this.ks.delete(e);
+      this.removeEntry(e, lazy);
     } else {
       const key = this.ks.keyBytes(e);
-      this.ks.delete(e);
+      this.removeEntry(e, lazy);
       svc.notifyKeyspaceEvent(NOTIFY_EXPIRED, 'expired', this, key, 0, key.length);
       svc.signalModifiedKey(this, key, 0, key.length);
       svc.propagateDeletion(this, key);

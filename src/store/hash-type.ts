@@ -95,7 +95,7 @@ export function hashFieldValue(db: Db, e: number, b: Uint8Array, o: number, n: n
 const fieldScratch = new Uint8Array(24);
 
 /** A ByteDict holding the pairs of listpack lp (hashTypeConvertListpack). */
-function listpackToDict(db: Db, lp: Uint8Array): ByteDict {
+export function listpackToDict(db: Pick<Db, 'arena'>, lp: Uint8Array): ByteDict {
   const d = new ByteDict(db.arena, lpLength(lp) >>> 1);
   for (let p = lpFirst(lp); p >= 0; ) {
     const vp = lpNext(lp, p);

@@ -77,6 +77,17 @@ export function listpackRecordLength(kl: number, n: number): number {
 
 const MAX_ENTRIES = 1 << 28;
 
+/**
+ * A point-in-time snapshot's cut over a keyspace's contents (persistence/snapshot.ts): told
+ * before an entry is deleted and before the last entry moves into a freed id, so it can write
+ * an entry it has not visited yet while it still holds its old value. It travels with the
+ * contents (swapWith), so SWAPDB and detached keyspaces keep it.
+ */
+export interface KeyspaceCut {
+  deleting(ks: Keyspace, e: number): void;
+  moving(ks: Keyspace, from: number, to: number): void;
+}
+
 export class Keyspace {
   readonly arena: Arena;
   readonly id: number;
@@ -102,6 +113,8 @@ export class Keyspace {
 
   /** Values that are not bytes in the arena (later: big aggregates), by slot. */
   objs: unknown[] = [];
+  /** The snapshot cut over these contents, or null (one null check per delete). */
+  snap: KeyspaceCut | null = null;
   private objFree: number[] = [];
 
   constructor(id: number, arena: Arena) {
@@ -339,6 +352,7 @@ export class Keyspace {
 
   /** Removes entry e. Ids of other entries may change (the last one moves into e). */
   delete(e: number): void {
+    if (this.snap !== null) this.snap.deleting(this, e);
     const table = this.table;
     table.unlink(e + 1);
     const size = this.recSize(e);
@@ -353,6 +367,7 @@ export class Keyspace {
 
   /** Moves entry `from` into id `to` (which is free), patching the link that points at it. */
   private moveEntry(from: number, to: number): void {
+    if (this.snap !== null) this.snap.moving(this, from, to);
     this.table.move(from + 1, to + 1); // hash, next and the link
     this.rec[to] = this.rec[from];
     this.meta[to] = this.meta[from];
@@ -512,11 +527,35 @@ export class Keyspace {
     }
   }
 
+  /**
+   * Lazy free of a keyspace detached by FLUSHDB ASYNC (src/store/lazyfree.ts): returns up to n
+   * keys' records to the arena, last id first, handing each object value to `take` (which frees
+   * it now or later); true once no key is left.
+   */
+  freeSome(n: number, take: (obj: unknown) => void): boolean {
+    let e = this.count;
+    const stop = e > n ? e - n : 0;
+    while (e > stop) {
+      e--;
+      if (this.holdsObject(e)) {
+        const slot = this.slotOf(e);
+        const obj = this.objs[slot];
+        this.objs[slot] = undefined;
+        if (obj !== undefined) take(obj);
+      }
+      this.arena.free(this.rec[e], this.recSize(e));
+    }
+    this.count = e;
+    if (e !== 0) return false;
+    this.clear(true);
+    return true;
+  }
+
   /** Moves all contents of this keyspace into a fresh object and empties this one (SWAPDB). */
   swapWith(other: Keyspace): void {
     const fields = [
       'count', 'hash', 'next', 'rec', 'meta', 'expi', 'table',
-      'expCount', 'expEnt', 'expAt', 'avgTtl', 'objs', 'objFree',
+      'expCount', 'expEnt', 'expAt', 'avgTtl', 'objs', 'objFree', 'snap',
     ] as const;
     const a = this as unknown as Record<string, unknown>;
     const b = other as unknown as Record<string, unknown>;

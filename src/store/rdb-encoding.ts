@@ -22,28 +22,66 @@ const RDB_ENC_INT16 = 0xc1;
 const RDB_ENC_INT32 = 0xc2;
 const RDB_ENC_LZF = 0xc3;
 
-let crcTable: BigUint64Array | null = null;
+let crcLo: Uint32Array | null = null;
+let crcHi: Uint32Array | null = null;
 
-function table(): BigUint64Array {
-  if (crcTable !== null) return crcTable;
+/** The byte-wise table of the reflected Jones polynomial, as two 32-bit halves (no BigInt per byte). */
+function tables(): void {
+  if (crcLo !== null) return;
   const poly = 0x95ac9329ac4bc9b5n; // 0xad93d23594c935a9 reflected
-  const t = new BigUint64Array(256);
+  crcLo = new Uint32Array(256);
+  crcHi = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
     let c = BigInt(i);
     for (let k = 0; k < 8; k++) c = (c & 1n) !== 0n ? (c >> 1n) ^ poly : c >> 1n;
-    t[i] = c;
+    crcLo[i] = Number(c & 0xffffffffn);
+    crcHi[i] = Number(c >> 32n);
   }
-  crcTable = t;
-  return t;
+}
+
+/**
+ * A running crc64 over many chunks (RDB files): the state is two 32-bit halves, so each byte
+ * costs a few integer operations (~225 MB/s here; slice-by-4 measured slower in V8).
+ */
+export class Crc64 {
+  lo = 0;
+  hi = 0;
+
+  update(bytes: Uint8Array, from = 0, to = bytes.length): void {
+    tables();
+    const tl = crcLo as Uint32Array;
+    const th = crcHi as Uint32Array;
+    let lo = this.lo;
+    let hi = this.hi;
+    for (let i = from; i < to; i++) {
+      const x = (lo ^ bytes[i]) & 0xff;
+      lo = (((lo >>> 8) | (hi << 24)) ^ tl[x]) >>> 0;
+      hi = ((hi >>> 8) ^ th[x]) >>> 0;
+    }
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  get value(): bigint {
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+
+  set value(v: bigint) {
+    this.lo = Number(v & 0xffffffffn);
+    this.hi = Number((v >> 32n) & 0xffffffffn);
+  }
 }
 
 /** Redis's crc64 (Jones, reflected, init 0, no final xor) of bytes, continuing from crc. */
 export function crc64(bytes: Uint8Array, crc = 0n): bigint {
-  const t = table();
-  let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = t[Number((c ^ BigInt(bytes[i])) & 0xffn)] ^ (c >> 8n);
-  return c;
+  const c = new Crc64();
+  c.value = crc;
+  c.update(bytes);
+  return c.value;
 }
+
+/** LZF output scratch for string(): grown on demand, reused. */
+let lzfScratch = new Uint8Array(1024);
 
 /** A growable byte buffer the encoders append to. */
 export class RdbWriter {
@@ -112,7 +150,8 @@ export class RdbWriter {
       }
     }
     if (compress && s.length > 20) {
-      const out = Buffer.allocUnsafe(s.length - 4);
+      if (lzfScratch.length < s.length) lzfScratch = new Uint8Array(Math.max(s.length, lzfScratch.length * 2));
+      const out = lzfScratch.subarray(0, s.length - 4);
       const n = lzfCompress(s, out);
       if (n > 0) {
         this.byte(RDB_ENC_LZF);
@@ -143,11 +182,21 @@ export class RdbWriter {
 
 /** The value of s when it is a decimal integer that prints back as s (rdbTryIntegerEncoding). */
 function canonicalInt(s: Uint8Array): number | null {
-  if (s.length === 0) return null;
-  const text = Buffer.from(s).toString('latin1');
-  if (!/^-?[1-9][0-9]*$|^0$/.test(text)) return null;
-  const v = Number(text);
-  return String(v) === text ? v : null;
+  const n = s.length;
+  if (n === 0 || n > 11) return null;
+  let i = 0;
+  const neg = s[0] === 0x2d;
+  if (neg) i = 1;
+  if (i === n) return null;
+  // No leading zeros ("0" alone is fine, "-0" is not canonical).
+  if (s[i] === 0x30 && (n - i > 1 || neg)) return null;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s[i] - 0x30;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
 
 /** Checks a DUMP payload's footer (verifyDumpPayload); the body without it, or null. */

@@ -1014,6 +1014,34 @@ export class Skiplist {
     this.initHeader();
   }
 
+  /** Where freeSome continues (a node id; -1 before the first call). */
+  private freeCursor = -1;
+
+  /**
+   * Lazy free (src/store/lazyfree.ts): returns up to n members' arena blocks, walking forward
+   * from where the last call stopped, and true once all are returned (then the skiplist is empty,
+   * as after free()). The skiplist must not be used in between.
+   */
+  freeSome(n: number): boolean {
+    const i32 = this.i32;
+    const arena = this.arena;
+    let x = this.freeCursor < 0 ? i32[W_FWD] : this.freeCursor;
+    for (; x !== 0 && n > 0; n--) {
+      const mem = i32[x * 2 + W_MEM] >>> 0;
+      const len = readLen(arena.u8, mem * 8);
+      arena.free(mem, lenSize(len) + len);
+      x = i32[x * 2 + W_FWD];
+    }
+    if (x !== 0) {
+      this.freeCursor = x;
+      return false;
+    }
+    this.freeCursor = -1;
+    i32[W_FWD] = 0; // every member is returned: free() has none left to walk
+    this.free();
+    return true;
+  }
+
   /**
    * An independent copy (COPY): same members and scores, members copied into the same arena.
    * Members go in from the highest to the lowest, so each insert stops at the header (O(1) per

@@ -20,6 +20,8 @@ export interface ServerHandle {
   port: number;
   host: string;
   proc: ChildProcess;
+  /** The fresh temp directory the process runs in (its working directory). */
+  dir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. */
@@ -129,7 +131,7 @@ async function startOnce(spec: SpawnSpec): Promise<ServerHandle> {
     }
     await sleep(50);
   }
-  return { port, host: HOST, proc, output: () => out, stop };
+  return { port, host: HOST, proc, dir, output: () => out, stop };
 }
 
 /** Starts, retrying (up to 3 times) when the port was grabbed by someone else in between. */
@@ -155,6 +157,8 @@ export const IO_THREADS = Number(process.env.SPINDLE_IO_THREADS ?? '1');
 /** Spawns `node src/main.ts --port <free> --bind 127.0.0.1 ...extraArgs` in a fresh temp dir. */
 export function startSpindle(extraArgs: string[] = [], opts: StartOptions = {}): Promise<ServerHandle> {
   const mode = IO_THREADS > 1 && !extraArgs.includes('--io-threads') ? ['--io-threads', String(IO_THREADS)] : [];
+  // Persistence off unless asked, as startRedis runs redis-server (no dump.rdb at each stop).
+  if (!extraArgs.includes('--save')) mode.push('--save', '');
   return start({
     what: 'Spindle',
     command: process.execPath,

@@ -567,13 +567,14 @@ describe('SHUTDOWN', () => {
     await s.stop();
   });
 
-  test('SAVE logs that there is no RDB writer, then exits', async () => {
+  test('SAVE writes the final RDB file, then exits', async () => {
     const s = await startSpindle();
     const r = await rawClient(s.port);
     const exited = new Promise<number | null>((res) => s.proc.once('exit', (code) => res(code)));
     r.sendRaw('*2\r\n$8\r\nSHUTDOWN\r\n$4\r\nSAVE\r\n');
     expect(await exited).toBe(0);
-    expect(s.output()).toContain('no RDB writer');
+    expect(s.output()).toContain('Saving the final RDB snapshot before exiting.');
+    expect(s.output()).toContain('DB saved on disk');
     await s.stop();
   });
 });

@@ -22,6 +22,7 @@ import { validateClientName } from './connection.ts';
 import type { CommandDef } from '../../commands/registry.ts';
 import { argLong } from '../../commands/util.ts';
 import { replyHelp } from '../../commands/util.ts';
+import { trackingListFields, trackingSubcommands } from './tracking.ts';
 
 /** Clients with CLIENT NO-EVICT ON (eviction of clients by maxmemory-clients skips them). */
 const noEvict = new WeakSet<Client>();
@@ -69,17 +70,19 @@ export function formatAddr(addr: string): string {
 }
 
 function isUnixSocket(c: Client): boolean {
-  return c.sock !== null && c.sock.remoteAddress === undefined && c.addr.startsWith('?');
+  return c.unix;
 }
 
 /** The flags field (catClientInfoString's order). */
 function clientFlags(c: Client): string {
   let f = '';
+  if (c.srv.ops.monitors.has(c)) f += 'O';
   if (c.kind === 'replica') f += 'S';
   if (c.kind === 'master') f += 'M';
   if (c.pubsub) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blockState !== null || c.postponed !== null) f += 'b'; // blocked on keys, or held by CLIENT PAUSE
+  f += trackingListFields(c).flags;
   if (c.dirtyCas) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (isUnixSocket(c)) f += 'U';
@@ -115,7 +118,7 @@ export function clientInfoString(c: Client, now: number, current: { cmd: string;
     ` multi=${c.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=${Math.max(0, qcap - qbuf)}` +
     ` argv-mem=${argvMem} multi-mem=${c.multi?.bytes ?? 0} rbs=0 rbp=0 obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem}` +
     ` tot-mem=${qcap + argvMem + omem} events=${events} cmd=${current !== null ? current.cmd : c.lastCmd}` +
-    ` user=${c.user} redir=-1 resp=${c.resp}`
+    ` user=${c.user.name} redir=${trackingListFields(c).redir} resp=${c.resp}`
   );
 }
 
@@ -212,9 +215,8 @@ function clientKillCommand(c: Client, argv: Argv): void {
       } else if (argv.is(i, 'laddr') && more) {
         laddr = argv.str(i + 1);
       } else if (argv.is(i, 'user') && more) {
-        // Without ACL the only user is "default".
         user = argv.str(i + 1);
-        if (user !== 'default') {
+        if (!c.srv.acl.users.has(user)) {
           c.w.error(`ERR No such user '${user}'`);
           return;
         }
@@ -238,7 +240,7 @@ function clientKillCommand(c: Client, argv: Argv): void {
     if (laddr !== null && formatAddr(cl.laddr) !== laddr) continue;
     if (type !== null && clientType(cl) !== type) continue;
     if (id !== 0 && cl.id !== id) continue;
-    if (user !== null && cl.user !== user) continue;
+    if (user !== null && cl.user.name !== user) continue;
     if (cl === c && skipme) continue;
     if (cl === c) closeSelf = true;
     else c.srv.freeClient(cl);
@@ -336,6 +338,10 @@ function clientUnblockCommand(c: Client, argv: Argv): void {
 // CLIENT HELP
 function clientHelpCommand(c: Client): void {
   replyHelp(c, 'CLIENT', [
+    'CACHING (YES|NO)',
+    '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+    'GETREDIR',
+    '    Return the client ID we are redirecting to when tracking is enabled.',
     'GETNAME',
     '    Return the name of the current connection.',
     'ID',
@@ -368,6 +374,13 @@ function clientHelpCommand(c: Client): void {
     '    Control the replies sent to the current connection.',
     'SETNAME <name>',
     '    Assign the name <name> to the current connection.',
+    'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+    '    Unblock the specified blocked client.',
+    'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+    '         [OPTIN] [OPTOUT] [NOLOOP]',
+    '    Control server assisted client side caching.',
+    'TRACKINGINFO',
+    '    Report tracking status for the current connection.',
     'NO-EVICT (ON|OFF)',
     '    Protect current client connection from eviction.',
   ]);
@@ -390,6 +403,7 @@ export const clientCommands: CommandDef<Client>[] = [
       { name: 'unpause', summary: 'Ends a CLIENT PAUSE.', handler: clientUnpauseCommand },
       { name: 'unblock', summary: 'Wakes a client blocked on keys, as by a timeout or with an error.', handler: clientUnblockCommand },
       { name: 'help', summary: 'Lists the subcommands and what they do.', handler: clientHelpCommand },
+      ...trackingSubcommands,
     ],
   },
 ];

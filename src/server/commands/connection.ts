@@ -1,7 +1,7 @@
 /*
  * Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH.
- * Authentication knows one user, "default", whose password is `requirepass` (no password: the
- * user is "nopass" and any password is accepted), as Redis behaves without ACL rules.
+ * Authentication is against the ACL users (src/acl/, through server/acl-guard.ts); `requirepass`
+ * is the default user's password, as in Redis.
  */
 import type { Argv } from '../../protocol/argv.ts';
 import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, wrongArity } from '../../protocol/errors.ts';
@@ -9,6 +9,8 @@ import { REDIS_VERSION } from '../server.ts';
 import { REPLY_ON, type Client } from '../client.ts';
 import type { CommandDef } from '../../commands/registry.ts';
 import { argInt, argLong } from '../../commands/util.ts';
+import { USER_NOPASS } from '../../acl/user.ts';
+import { authenticate } from '../acl-guard.ts';
 
 // PING [message]
 function pingCommand(c: Client, argv: Argv): void {
@@ -41,6 +43,7 @@ function quitCommand(c: Client): void {
 function resetCommand(c: Client): void {
   c.srv.discardTransaction(c);
   c.srv.pubsub.forget(c);
+  c.srv.ops.forget(c); // MONITOR and CLIENT TRACKING end
   c.selectDb(0);
   c.resp = 2;
   c.w.resp = 2;
@@ -48,7 +51,7 @@ function resetCommand(c: Client): void {
   c.replyMode = REPLY_ON;
   c.skipNext = false;
   c.authenticated = !c.srv.authRequired();
-  c.user = 'default';
+  c.user = c.srv.acl.defaultUser;
   c.w.simple('RESET');
 }
 
@@ -72,14 +75,6 @@ export function validateClientName(b: Uint8Array): string | null {
   return null;
 }
 
-/** Checks a username/password pair against the default user. */
-function checkPassword(c: Client, user: string, pass: Uint8Array): boolean {
-  if (user !== 'default') return false;
-  const required = c.srv.requirePass;
-  if (required === '') return true;
-  return Buffer.from(required, 'latin1').equals(Buffer.from(pass));
-}
-
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 function helloCommand(c: Client, argv: Argv): void {
   let ver = 0;
@@ -93,12 +88,12 @@ function helloCommand(c: Client, argv: Argv): void {
     }
     ver = v;
   }
-  let user: string | null = null;
+  let user: Uint8Array | null = null;
   let pass: Uint8Array | null = null;
   for (let j = next; j < argv.argc; j++) {
     const more = argv.argc - 1 - j;
     if (argv.is(j, 'auth') && more >= 2) {
-      user = argv.str(j + 1);
+      user = argv.copy(j + 1);
       pass = argv.copy(j + 2);
       j += 2;
     } else if (argv.is(j, 'setname') && more >= 1) {
@@ -117,12 +112,10 @@ function helloCommand(c: Client, argv: Argv): void {
     }
   }
   if (user !== null && pass !== null) {
-    if (!checkPassword(c, user, pass)) {
+    if (!authenticate(c.srv, c, user, pass, argv.str(0))) {
       c.w.error(WRONGPASS);
       return;
     }
-    c.authenticated = true;
-    c.user = user;
   }
   if (!c.authenticated) {
     c.w.error(
@@ -152,16 +145,18 @@ function helloCommand(c: Client, argv: Argv): void {
   w.arrayHeader(0);
 }
 
+const DEFAULT_NAME = Buffer.from('default');
+
 // AUTH [username] password
 function authCommand(c: Client, argv: Argv): void {
   if (argv.argc > 3) {
     c.w.error(SYNTAX);
     return;
   }
-  let user = 'default';
+  let user: Uint8Array = DEFAULT_NAME;
   let pass: Uint8Array;
   if (argv.argc === 2) {
-    if (!c.srv.authRequired()) {
+    if ((c.srv.acl.defaultUser.flags & USER_NOPASS) !== 0) {
       c.w.error(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
@@ -169,12 +164,10 @@ function authCommand(c: Client, argv: Argv): void {
     }
     pass = argv.view(1);
   } else {
-    user = argv.str(1);
+    user = argv.view(1);
     pass = argv.view(2);
   }
-  if (checkPassword(c, user, pass)) {
-    c.authenticated = true;
-    c.user = user;
+  if (authenticate(c.srv, c, user, pass, argv.str(0))) {
     c.w.ok();
   } else {
     c.w.error(WRONGPASS);

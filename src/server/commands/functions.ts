@@ -72,7 +72,7 @@ function fcallGeneric(c: Client, argv: Argv, ro: boolean): void {
     return;
   }
   const st = scriptingOf(c.srv);
-  st.run(c, st.engine as NonNullable<typeof st.engine>, fn.name, argv, numkeys, ro || noWrites);
+  st.run(c, st.engine as NonNullable<typeof st.engine>, fn.name, argv, numkeys, ro || noWrites, fn.flags);
 }
 
 // FCALL function numkeys [key [key ...]] [arg [arg ...]]

@@ -16,14 +16,16 @@
  */
 import type { Argv } from '../../protocol/argv.ts';
 import { NOT_INTEGER } from '../../protocol/errors.ts';
-import { CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command, type CommandDef } from '../../commands/registry.ts';
+import { CMD_DENYOOM, CMD_MAY_REPLICATE, CMD_NOSCRIPT, CMD_WRITE, type Command, type CommandDef } from '../../commands/registry.ts';
 import { replyHelp } from '../../commands/util.ts';
 import { luaEngine, scriptingUnavailable, type LuaEngine, type ScriptHost } from '../../scripting/lua-engine.ts';
 import { sha1hex, type Script } from '../../scripting/script-cache.ts';
 import { S_KILL, S_WROTE, STATE, scriptControl } from '../../scripting/script-control.ts';
-import { parseShebang, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from '../../scripting/shebang.ts';
+import { parseShebang, SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from '../../scripting/shebang.ts';
+import { OOM_ERROR } from '../memory/evict.ts';
 import { type Client, REPLY_ON } from '../client.ts';
 import type { Server } from '../server.ts';
+import { aclAllows, aclScriptDenial } from '../acl-guard.ts';
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 const SCRIPT_KILLED = 'ERR Script killed by user with SCRIPT KILL...';
@@ -42,6 +44,8 @@ export class ServerScripting implements ScriptHost {
   /** The run in progress. */
   private caller: Client | null = null;
   private readOnly = false;
+  /** The script declared allow-oom: denyoom commands run even when out of memory. */
+  private allowOom = false;
   /** The script called a write command (SCRIPT KILL answers UNKILLABLE then). */
   wrote = false;
   private replFlags = REPL_ALL;
@@ -68,6 +72,11 @@ export class ServerScripting implements ScriptHost {
     return this.caller !== null;
   }
 
+  /** The running script's own command (EVAL/FCALL argv), or null: client tracking reads its keys. */
+  get callerArgv(): Argv | null {
+    return this.runArgv;
+  }
+
   /** What FUNCTION STATS names the running script: the function, or EVAL's `f_<sha1>`. */
   get runningName(): string {
     return this.runningFunction ?? `f_${this.sha}`;
@@ -77,7 +86,7 @@ export class ServerScripting implements ScriptHost {
    * Runs script s for caller with KEYS = argv[3, 3+nkeys) and the rest as ARGV (scriptPrepareForRun
    * + luaCallFunction), writing the reply to the caller. s is a FUNCTION's name for FCALL.
    */
-  run(caller: Client, engine: LuaEngine, s: Script | string, argv: Argv, nkeys: number, readOnly: boolean): void {
+  run(caller: Client, engine: LuaEngine, s: Script | string, argv: Argv, nkeys: number, readOnly: boolean, fnFlags = 0): void {
     const srv = this.srv;
     if (this.luaClient === null) {
       this.luaClient = srv.createSocketlessClient();
@@ -87,9 +96,12 @@ export class ServerScripting implements ScriptHost {
     const lc = this.luaClient;
     lc.selectDb(caller.dbIndex);
     lc.resp = 2;
+    // The script's commands run with its caller's ACL user (scriptPrepareForRun).
+    lc.user = caller.user;
     this.caller = caller;
     this.readOnly = readOnly;
     this.wrote = false;
+    this.allowOom = ((typeof s === 'string' ? fnFlags : s.flags) & SCRIPT_FLAG_ALLOW_OOM) !== 0;
     this.replFlags = REPL_ALL;
     this.slowLogged = false;
     const fn = typeof s === 'string' ? s : null;
@@ -135,8 +147,16 @@ export class ServerScripting implements ScriptHost {
     const arity = cmd.arity;
     if ((arity > 0 && arity !== argv.argc) || argv.argc < -arity) return this.rejected(cmd, 'ERR Wrong number of args calling Redis command from script');
     if ((cmd.flags & CMD_NOSCRIPT) !== 0) return this.rejected(cmd, 'ERR This Redis command is not allowed from script');
+    if (!lc.user.unrestricted) {
+      const denied = aclScriptDenial(srv, lc, this.caller as Client, cmd, argv);
+      if (denied !== null) return this.rejected(cmd, denied);
+    }
     if (this.readOnly && ((cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || MAY_REPLICATE.has(cmd.fullName))) {
       return this.rejected(cmd, 'ERR Write commands are not allowed from read-only scripts.');
+    }
+    // scriptVerifyOOM: out of memory when the script started, and nothing written yet.
+    if (srv.evictor.preCommandOom && srv.evictor.maxmemory !== 0 && !this.wrote && !this.allowOom && (cmd.flags & CMD_DENYOOM) !== 0) {
+      return this.rejected(cmd, OOM_ERROR);
     }
     if ((cmd.flags & CMD_WRITE) !== 0) {
       this.wrote = true;
@@ -157,8 +177,9 @@ export class ServerScripting implements ScriptHost {
   aclCheck(argv: Argv): number {
     let cmd = this.srv.registry.lookup(argv, 0);
     if (cmd?.hasSubcommands && argv.argc > 1) cmd = cmd.subcommand(argv.lower(1)) ?? null;
-    // No ACL rules yet: every existing command is allowed to the default user.
-    return cmd === null ? -1 : 1;
+    if (cmd === null) return -1;
+    const u = this.caller?.user ?? this.srv.acl.defaultUser;
+    return aclAllows(this.srv, u, cmd, argv) ? 1 : 0;
   }
 
   log(level: number, message: string): void {
@@ -237,8 +258,9 @@ export function scriptCommandFlags(srv: Server, cmd: Command, argv: Argv): numbe
     }
   }
   if ((flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return cmd.flags | CMD_MAY_REPLICATE;
-  let f = cmd.flags & ~(CMD_WRITE | CMD_MAY_REPLICATE);
+  let f = cmd.flags & ~(CMD_WRITE | CMD_MAY_REPLICATE | CMD_DENYOOM);
   if ((flags & SCRIPT_FLAG_NO_WRITES) === 0) f |= CMD_WRITE;
+  if ((flags & (SCRIPT_FLAG_NO_WRITES | SCRIPT_FLAG_ALLOW_OOM)) === 0) f |= CMD_DENYOOM;
   return f;
 }
 

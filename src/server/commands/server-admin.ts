@@ -14,11 +14,17 @@ import { SYNTAX } from '../../protocol/errors.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_QUICKLIST, ENC_RAW, OBJ_LIST, OBJ_STRING } from '../../store/keyspace.ts';
 import type { Client } from '../client.ts';
 import { rewriteConfigFile } from '../config-rewrite.ts';
+import { configUserLines } from '../acl-guard.ts';
+import { debugDigest, debugDigestValue, debugReload } from './persistence.ts';
+import { RdbWriter } from '../../store/rdb-encoding.ts';
+import { writeValueBody } from '../../store/rdb-value-writer.ts';
+import { debugChangeReplId, debugConfigRewriteForceAll, debugJmap, debugListpack, debugProtocol, debugQuicklistPackedThreshold, debugStringmatchTest } from './debug-ops.ts';
 import { genInfoString, resetInfoStats } from '../info.ts';
 import type { Server } from '../server.ts';
 import { BUSY_SCRIPT } from '../server.ts';
 import type { CommandDef } from '../../commands/registry.ts';
 import { replyHelp, subcommandSyntaxError } from '../../commands/util.ts';
+import { debugLoadAof } from '../../persistence/aof-commands.ts';
 
 // ---- shared helpers -------------------------------------------------------------------------
 
@@ -95,7 +101,7 @@ function configRewriteCommand(c: Client): void {
     c.w.error('ERR The server is running without a config file');
     return;
   }
-  const err = rewriteConfigFile(srv.config, srv.configFile);
+  const err = rewriteConfigFile(srv.config, srv.configFile, configUserLines(srv));
   if (err !== null) {
     srv.log.warning(`CONFIG REWRITE failed: ${err}`);
     c.w.error(`ERR Rewriting config file: ${err}`);
@@ -130,38 +136,6 @@ const LRU_CLOCK_MAX = (1 << 24) - 1;
 const OBJ_SHARED_REFCOUNT = 2147483647;
 const OBJ_SHARED_INTEGERS = 10000;
 
-/** rdbSaveLen's size. */
-function rdbLenSize(n: number): number {
-  if (n < 64) return 1;
-  if (n < 16384) return 2;
-  if (n <= 0xffffffff) return 5;
-  return 9;
-}
-
-/** rdbTryIntegerEncoding's size, or 0 when the value is not an int8/16/32. */
-function rdbIntSize(v: number): number {
-  if (v >= -128 && v <= 127) return 2;
-  if (v >= -32768 && v <= 32767) return 3;
-  if (v >= -2147483648 && v <= 2147483647) return 5;
-  return 0;
-}
-
-/**
- * The RDB-serialized length of a string value, without LZF compression (Redis compresses
- * strings over 20 bytes when rdbcompression is on, so those report less there).
- */
-function serializedStringLength(b: Uint8Array, o: number, n: number, enc: number): number {
-  if (n <= 11) {
-    const v = Number(Buffer.from(b.subarray(o, o + n)).toString('latin1'));
-    const canonical = enc === ENC_INT || (n > 0 && String(v) === Buffer.from(b.subarray(o, o + n)).toString('latin1'));
-    if (canonical && Number.isInteger(v)) {
-      const size = rdbIntSize(v);
-      if (size > 0) return size;
-    }
-  }
-  return rdbLenSize(n) + n;
-}
-
 function debugObject(c: Client, argv: Argv): void {
   const db = c.db;
   const o = argv.off[2];
@@ -175,11 +149,13 @@ function debugObject(c: Client, argv: Argv): void {
   // A one-node list may be stored as listpack bytes: 7.0 says quicklist for every list.
   const enc = db.type(e) === OBJ_LIST ? ENC_QUICKLIST : db.encoding(e);
   let refcount = 1;
-  let serialized = 0;
+  // rdbSavedObjectLen: the value as the RDB writer writes it (LZF as rdbcompression says).
+  const rdbw = new RdbWriter();
+  writeValueBody(rdbw, db, e, srv.config.bool('rdbcompression'));
+  const serialized = rdbw.len;
   if (db.type(e) === OBJ_STRING) {
     const vo = db.valOff(e);
     const vl = db.valLen(e);
-    serialized = serializedStringLength(db.arena.u8, vo, vl, enc);
     if (enc === ENC_INT && Number(srv.config.get('maxmemory')) === 0) {
       const v = Number(Buffer.from(db.arena.u8.subarray(vo, vo + vl)).toString('latin1'));
       if (v >= 0 && v < OBJ_SHARED_INTEGERS) refcount = OBJ_SHARED_REFCOUNT;
@@ -240,6 +216,9 @@ function debugCommand(c: Client, argv: Argv): void {
   const argc = argv.argc;
   if (argv.is(1, 'help') && argc === 2) {
     replyHelp(c, 'DEBUG', [
+      'CHANGE-REPL-ID',
+      '    Change the replication IDs of the instance.',
+      '    Dangerous: should be used only for testing the replication subsystem.',
       'ERROR <string>',
       '    Return a Redis protocol error with <string> as message. Useful for clients',
       '    unit tests to simulate Redis errors.',
@@ -252,12 +231,25 @@ function debugCommand(c: Client, argv: Argv): void {
       "    it is used instead of the 'key' prefix. These are not propagated to",
       '    replicas. Cluster slots are not respected so keys not belonging to the',
       '    current node can be created in cluster mode.',
+      'PROTOCOL <type>',
+      '    Reply with a test value of the specified type. <type> can be: string,',
+      '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+      '    true, false.',
       'SET-ACTIVE-EXPIRE <0|1>',
       '    Setting it to 0 disables expiring keys in background when they are not',
       '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
       '    default.',
+      'QUICKLIST-PACKED-THRESHOLD <size>',
+      '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+      '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
       'SLEEP <seconds>',
       '    Stop the server for <seconds>. Decimals allowed.',
+      'STRINGMATCH-TEST',
+      '    Run a fuzz tester against the stringmatchlen() function.',
+      'LISTPACK <key>',
+      '    Show low level info about the listpack encoding of <key>.',
+      'JMAP',
+      '    Spindle only: a summary of the JavaScript heap, the off-heap arena and GC pauses.',
     ]);
   } else if (argv.is(1, 'object') && argc === 3) {
     debugObject(c, argv);
@@ -281,8 +273,30 @@ function debugCommand(c: Client, argv: Argv): void {
     }
   } else if (argv.is(1, 'populate') && argc >= 3 && argc <= 5) {
     debugPopulate(c, argv);
+  } else if (argv.is(1, 'protocol') && argc === 3) {
+    debugProtocol(c, argv);
+  } else if (argv.is(1, 'change-repl-id') && argc === 2) {
+    debugChangeReplId(c);
+  } else if (argv.is(1, 'quicklist-packed-threshold') && argc === 3) {
+    debugQuicklistPackedThreshold(c, argv);
+  } else if (argv.is(1, 'listpack') && argc === 3) {
+    debugListpack(c, argv);
+  } else if (argv.is(1, 'stringmatch-test') && argc === 2) {
+    debugStringmatchTest(c);
+  } else if (argv.is(1, 'config-rewrite-force-all') && argc === 2) {
+    debugConfigRewriteForceAll(c, configUserLines(c.srv));
+  } else if (argv.is(1, 'jmap') && argc === 2) {
+    debugJmap(c); // Spindle only: a heap summary
   } else if (argv.is(1, 'error') && argc === 3) {
     c.w.error(argv.str(2));
+  } else if (argv.is(1, 'digest') && argc === 2) {
+    debugDigest(c);
+  } else if (argv.is(1, 'digest-value') && argc >= 2) {
+    debugDigestValue(c, argv);
+  } else if (argv.is(1, 'reload')) {
+    debugReload(c, argv);
+  } else if (argv.is(1, 'loadaof') && argc === 2) {
+    debugLoadAof(c); // persistence/aof-commands.ts
   } else if (argv.is(1, 'log') && argc === 3) {
     c.srv.log.warning(`DEBUG LOG: ${argv.str(2)}`);
     c.w.ok();
@@ -326,11 +340,10 @@ function shutdownCommand(c: Client, argv: Argv): void {
     c.w.error(BUSY_SCRIPT);
     return;
   }
-  const savePoints = String(srv.config.get('save') ?? '');
-  if (save || (!nosave && savePoints !== '')) {
-    srv.log.warning('Not saving the final RDB snapshot: Spindle has no RDB writer yet.');
+  // The final save happens in the server's shutdownHook (persistence/startup.ts persistOnShutdown).
+  if (!srv.shutdown(`SHUTDOWN requested by client id=${c.id} addr=${c.addr}`, { save, nosave, force })) {
+    c.w.error('ERR Errors trying to SHUTDOWN. Check logs.');
   }
-  srv.shutdown(`SHUTDOWN requested by client id=${c.id} addr=${c.addr}`);
 }
 
 // ---- registration ---------------------------------------------------------------------------
