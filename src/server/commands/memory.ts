@@ -167,7 +167,8 @@ const NO_ISSUES = "Hi Sam, I can't find any memory issue in your instance. I can
 /**
  * MEMORY DOCTOR (getMemoryDoctorReport): "empty" below 5 MB (Redis looks at its allocator's
  * total, ~1 MB at startup; here the start-up alone is ~20 MB of JS heap, so what counts is the
- * arena plus the external memory added since start-up: MemoryAccounting.dataBytes), then the peak
+ * arena plus the external memory added since start-up: MemoryAccounting.dataBytes; an empty
+ * keyspace counts as empty whatever that says), then the peak
  * and RSS-overhead checks.
  */
 // MEMORY DOCTOR
@@ -175,7 +176,9 @@ function memoryDoctorCommand(c: Client): void {
   const srv = c.srv as Server;
   const s = gatherStats(srv);
   let text: string;
-  if (srv.memory.dataBytes() < 5 * 1024 * 1024) {
+  // No key at all is empty too: Redis's allocator total falls back to ~1 MB then, while buffers
+  // V8 keeps from earlier work (reply slabs, grown indexes) can hold dataBytes above 5 MB.
+  if (srv.dbs.every((db) => db.count === 0) || srv.memory.dataBytes() < 5 * 1024 * 1024) {
     text = EMPTY;
   } else {
     const issues: string[] = [];
