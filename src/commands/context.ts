@@ -27,6 +27,8 @@ export interface ServerContext {
   readonly config: ConfigReader;
   readonly registry: Registry;
   readonly dbs: readonly Db[];
+  /** cluster-enabled: MOVE, SWAPDB and COPY to another database are refused (db 0 only). */
+  readonly clusterMode: boolean;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** Redis's LRU clock (seconds, 24 bits) as the cron last set it (OBJECT IDLETIME). */
   readonly lruClock: number;

@@ -169,4 +169,5 @@ function restoreCommand(c: CommandClient, argv: Argv): void {
 export const dumpCommands: CommandDef[] = [
   { name: 'dump', summary: 'Serializes a key\'s value in the RDB format with version and checksum.', handler: dumpCommand },
   { name: 'restore', summary: 'Creates a key from a DUMP payload.', handler: restoreCommand },
+  { name: 'restore-asking', summary: 'RESTORE sent by MIGRATE to a cluster node (served in a slot being imported).', handler: restoreCommand },
 ];

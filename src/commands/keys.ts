@@ -297,6 +297,10 @@ function renamenxCommand(c: CommandClient, argv: Argv): void {
 // MOVE key db
 function moveCommand(c: CommandClient, argv: Argv): void {
   const srv = c.srv;
+  if (srv.clusterMode) {
+    c.w.error('ERR MOVE is not allowed in cluster mode');
+    return;
+  }
   const id = argInt32(c, argv, 2, null);
   if (Number.isNaN(id)) return;
   if (id < 0 || id >= srv.dbs.length) {
@@ -356,6 +360,10 @@ function copyCommand(c: CommandClient, argv: Argv): void {
       c.w.error(SYNTAX);
       return;
     }
+  }
+  if (srv.clusterMode && dst !== src) {
+    c.w.error('ERR Copying to another database is not allowed in cluster mode');
+    return;
   }
   if (src === dst && sameArg(argv, 1, 2)) {
     c.w.error(SAME_OBJECT);
@@ -665,6 +673,10 @@ function flushallCommand(c: CommandClient, argv: Argv): void {
 
 // SWAPDB index1 index2
 function swapdbCommand(c: CommandClient, argv: Argv): void {
+  if (c.srv.clusterMode) {
+    c.w.error('ERR SWAPDB is not allowed in cluster mode');
+    return;
+  }
   const id1 = argInt32(c, argv, 1, INVALID_FIRST_DB);
   if (Number.isNaN(id1)) return;
   const id2 = argInt32(c, argv, 2, INVALID_SECOND_DB);

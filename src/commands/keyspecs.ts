@@ -21,7 +21,7 @@
  * Nothing here copies argument bytes: specs compare keywords in place (Argv.is) and read numkeys
  * with string2ll over the buffer; positions are indexes into the caller's Argv.
  *
- * Native finders exist for the registered commands that need them; when EVAL/FCALL, MIGRATE,
+ * Native finders exist for the registered commands that need them (MIGRATE included); when EVAL/FCALL,
  * GEORADIUS*, XREAD* or BITFIELD_RO are registered, add their Redis finders to NATIVE.
  */
 import { Argv } from '../protocol/argv.ts';
@@ -171,6 +171,23 @@ function bitfieldKeys(argv: Argv, from: number, out: KeyRef[]): void {
 }
 
 /** Redis's getkeys_proc of the commands whose key specs are not the whole story. */
+const MIGRATE_FLAGS: KeyFlags = ['RW', 'access', 'delete'];
+
+/** migrateGetKeys: argv[3], or with a KEYS option (and an empty argv[3]) every argument after it. */
+function migrateKeys(argv: Argv, from: number, out: KeyRef[]): void {
+  let first = from + 3;
+  let num = 1;
+  for (let i = from + 6; i < argv.argc; i++) {
+    if (argv.is(i, 'keys')) {
+      if (argv.len[from + 3] > 0) return;
+      first = i + 1;
+      num = argv.argc - first;
+      break;
+    }
+  }
+  for (let k = 0; k < num; k++) out.push({ pos: first + k, flags: MIGRATE_FLAGS });
+}
+
 const NATIVE: Record<string, NativeFinder> = {
   sort: sortKeys,
   sort_ro: (_argv, from, out) => {
@@ -190,6 +207,7 @@ const NATIVE: Record<string, NativeFinder> = {
   zmpop: numkeysFinder(0, 1, 2),
   blmpop: numkeysFinder(0, 2, 3),
   bzmpop: numkeysFinder(0, 2, 3),
+  migrate: migrateKeys,
 };
 
 function compile(spec: KeySpec): CompiledSpec {

@@ -65,6 +65,8 @@ export class Client implements ParserSink, CommandClient {
   blockState: BlockState | null = null;
   /** The open transaction (between MULTI and EXEC/DISCARD), or null. */
   multi: MultiState | null = null;
+  /** Cluster mode: ASKING (1) and READONLY (2), as cluster/routing.ts reads them. */
+  clusterFlags = 0;
   /** Keys this client WATCHes, or null. */
   watched: WatchedKey[] | null = null;
   /** A watched key changed: the next EXEC replies null (Redis's CLIENT_DIRTY_CAS). */

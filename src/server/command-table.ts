@@ -20,6 +20,8 @@ import { slowlogCommands } from './commands/slowlog.ts';
 import { memoryCommands } from './commands/memory.ts';
 import { persistenceCommands } from './commands/persistence.ts';
 import { replicationCommands } from './commands/replication.ts';
+import { clusterCommands } from './commands/cluster.ts';
+import { migrateCommands } from './commands/migrate.ts';
 
 const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   connectionCommands,
@@ -37,6 +39,8 @@ const serverCommandFamilies: readonly CommandDef<Client>[][] = [
   latencyCommands,
   monitorCommands,
   memoryCommands,
+  clusterCommands,
+  migrateCommands,
 ];
 
 export function createRegistry(meta?: Record<string, CommandMeta>): Registry {

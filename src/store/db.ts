@@ -40,6 +40,8 @@ export interface WriteHook {
   beforeWrite?(db: Db, e: number): void;
   /** Entry e of db was just created. */
   keyAdded?(db: Db, e: number): void;
+  /** Entry e of db is about to be removed (deleted, expired, evicted); after beforeWrite. */
+  keyRemoved?(db: Db, e: number): void;
 }
 
 export interface KeyspaceStats {
@@ -364,6 +366,8 @@ export class Db {
   /** Removes e from the dict, its object value freed now or handed to the lazy-free queue. */
   private removeEntry(e: number, lazy: boolean): void {
     const ks = this.ks;
+    const hooks = this.svc.writeHooks;
+    if (hooks.length !== 0) for (const hk of hooks) hk.keyRemoved?.(this, e);
     if (lazy && ks.holdsObject(e)) {
       const obj = ks.getObject(e);
       ks.detachObject(e);

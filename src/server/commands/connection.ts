@@ -59,6 +59,10 @@ function resetCommand(c: Client): void {
 function selectCommand(c: Client, argv: Argv): void {
   const id = argInt(c, argv, 1);
   if (Number.isNaN(id)) return;
+  if (c.srv.clusterGate !== null && id !== 0) {
+    c.w.error('ERR SELECT is not allowed in cluster mode');
+    return;
+  }
   if (id < 0 || id >= c.srv.dbs.length) {
     c.w.error(DB_INDEX_OUT_OF_RANGE);
     return;
@@ -138,7 +142,7 @@ function helloCommand(c: Client, argv: Argv): void {
   w.bulkString('id');
   w.integer(c.id);
   w.bulkString('mode');
-  w.bulkString('standalone');
+  w.bulkString(c.srv.sentinelMode ? 'sentinel' : 'standalone');
   w.bulkString('role');
   w.bulkString('master');
   w.bulkString('modules');

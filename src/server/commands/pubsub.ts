@@ -3,6 +3,7 @@
  * bookkeeping and delivery are in src/server/pubsub.ts. Without cluster mode a shard channel is a
  * channel of its own namespace (SPUBLISH reaches SSUBSCRIBErs only), as in standalone Redis.
  */
+import { clusterPublish } from '../../cluster/cluster.ts';
 import type { Argv } from '../../protocol/argv.ts';
 import type { Client } from '../client.ts';
 import { latin1, type SubKind } from '../pubsub.ts';
@@ -61,11 +62,13 @@ function sunsubscribeCommand(c: Client, argv: Argv): void {
 // PUBLISH channel message
 function publishCommand(c: Client, argv: Argv): void {
   c.w.integer(c.srv.pubsub.publish(false, argv.buf, argv.off[1], argv.len[1], argv.buf, argv.off[2], argv.len[2]));
+  if (c.srv.clusterGate !== null) clusterPublish(c.srv, false, argv);
 }
 
 // SPUBLISH shardchannel message
 function spublishCommand(c: Client, argv: Argv): void {
   c.w.integer(c.srv.pubsub.publish(true, argv.buf, argv.off[1], argv.len[1], argv.buf, argv.off[2], argv.len[2]));
+  if (c.srv.clusterGate !== null) clusterPublish(c.srv, true, argv);
 }
 
 /** PUBSUB CHANNELS / SHARDCHANNELS: the channels with subscribers matching the optional pattern. */
