@@ -8,6 +8,7 @@
 import { IoThreads } from './io-threads/pool.ts';
 import { loadAtStartup } from './persistence/startup.ts';
 import { startReplication } from './replication/replica.ts';
+import { startCluster } from './cluster/cluster.ts';
 import { createRegistry } from './server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from './server/config.ts';
 import { REDIS_VERSION, SPINDLE_VERSION, Server } from './server/server.ts';
@@ -16,6 +17,10 @@ import { Acl } from './acl/acl.ts';
 import { loadUsersAtStartup } from './server/acl-guard.ts';
 import { MetricsEndpoint } from './server/metrics/http.ts';
 
+// Sentinel mode (`spindle-server sentinel.conf --sentinel`, bin/spindle-sentinel): the same Server
+// with the sentinel command table and no dataset, AOF, replication, cluster or scripting.
+const sentinelMode = process.argv.includes('--sentinel');
+if (sentinelMode) await (await import('./sentinel/mode.ts')).runSentinel(process.argv.slice(2));
 const cmd = parseCommandLine(process.argv.slice(2));
 if (cmd.version) {
   process.stdout.write(`Spindle server v=${SPINDLE_VERSION} redis_version=${REDIS_VERSION} node=${process.version} bits=64\n`);
@@ -78,7 +83,7 @@ try {
   log.warning(`Failed listening on port ${port} (${err.kind ?? 'TCP'}), aborting.`);
   process.exit(1);
 }
-log.notice(`Running mode=standalone, port=${String(config.get('port'))}, io-threads=${String(config.get('io-threads'))}.`);
+log.notice(`Running mode=${config.get('cluster-enabled') === 'yes' ? 'cluster' : 'standalone'}, port=${String(config.get('port'))}, io-threads=${String(config.get('io-threads'))}.`);
 log.notice('Server initialized');
 const noScripting = scriptingUnavailable();
 if (noScripting !== '') {
@@ -99,6 +104,15 @@ const onSignal = (sig: string) => () => {
 process.on('SIGTERM', onSignal('SIGTERM'));
 process.on('SIGINT', onSignal('SIGINT'));
 // The dataset (RDB, or the AOF when appendonly is yes), loaded in slices: -LOADING meanwhile.
+// Cluster mode: nodes.conf and the cluster bus before the dataset loads (Redis's clusterInit).
+if (config.get('cluster-enabled') === 'yes') {
+  try {
+    await startCluster(server);
+  } catch (e) {
+    log.warning((e as Error).message);
+    process.exit(1);
+  }
+}
 await loadAtStartup(server);
 startReplication(server);
 server.start();

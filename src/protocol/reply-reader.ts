@@ -25,6 +25,29 @@ export function readReplies(buf: Uint8Array): ReplyValue[] {
   return out;
 }
 
+/**
+ * The incremental entry point (a connection's reader, e.g. the sentinel's links): decodes the
+ * complete replies at the start of buf and says how many bytes they used; a truncated last
+ * reply is left for the next call. Throws on malformed input.
+ */
+export function readCompleteReplies(buf: Uint8Array): { values: ReplyValue[]; used: number } {
+  const r = new Reader(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  const values: ReplyValue[] = [];
+  let used = 0;
+  while (r.pos < r.buf.length) {
+    try {
+      values.push(r.value());
+    } catch (e) {
+      if (e === TRUNCATED) break;
+      throw e;
+    }
+    used = r.pos;
+  }
+  return { values, used };
+}
+
+const TRUNCATED = new Error('truncated reply');
+
 /** Decodes the single reply in buf. */
 export function readReply(buf: Uint8Array): ReplyValue {
   const all = readReplies(buf);
@@ -42,14 +65,14 @@ class Reader {
 
   private line(): string {
     const e = this.buf.indexOf('\r\n', this.pos, 'latin1');
-    if (e < 0) throw new Error('truncated reply');
+    if (e < 0) throw TRUNCATED;
     const s = this.buf.toString('latin1', this.pos, e);
     this.pos = e + 2;
     return s;
   }
 
   private bytes(n: number): Buffer {
-    if (this.pos + n + 2 > this.buf.length) throw new Error('truncated reply');
+    if (this.pos + n + 2 > this.buf.length) throw TRUNCATED;
     const b = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n + 2;
     return b;
@@ -62,6 +85,7 @@ class Reader {
   }
 
   value(): ReplyValue {
+    if (this.pos >= this.buf.length) throw TRUNCATED;
     const type = String.fromCharCode(this.buf[this.pos++]);
     const l = this.line();
     switch (type) {

@@ -102,6 +102,12 @@ export class Server implements KeyspaceServices, ServerContext {
   replyHold: ((c: Client, out: Uint8Array) => boolean) | null = null;
   /** Refuses commands for server states (loading, MISCONF): an error text, or null. Null when none apply. */
   dispatchGate: ((c: Client, cmd: Command) => string | null) | null = null;
+  /** Cluster mode's routing step (cluster/cluster.ts): true when it answered with a redirection. */
+  clusterGate: ((c: Client, cmd: Command, argv: Argv) => boolean) | null = null;
+  /** Cluster mode is on (the gate is set by cluster/cluster.ts). */
+  get clusterMode(): boolean {
+    return this.clusterGate !== null;
+  }
   /** Replication's refusals (-READONLY, -MASTERDOWN, -NOREPLICAS: replication/primary.ts), null when none can apply. */
   replGate: ((c: Client, cmd: Command) => string | null) | null = null;
   /** This node is a replica (REPLICAOF host port): it expires nothing itself (replication/replica.ts). */
@@ -183,6 +189,8 @@ export class Server implements KeyspaceServices, ServerContext {
   opsThresholdUs = Infinity;
   /** Some client is in MONITOR mode. */
   monitoring = false;
+  /** Sentinel mode (src/sentinel/mode.ts): HELLO reports mode sentinel. */
+  sentinelMode = false;
   shuttingDown = false;
   /** Called with the exit code when SHUTDOWN or a signal ends the server. */
   onExit: (code: number) => void = (code) => process.exit(code);
@@ -720,19 +728,7 @@ export class Server implements KeyspaceServices, ServerContext {
    * arity, MULTI queueing, propagation, keyspace events.
    */
   runCommand(c: Client, args: readonly (Uint8Array | string)[]): Uint8Array {
-    const argv = new Argv().setFrom([...args]);
-    const writing = this.writing;
-    const mark = this.clockMark;
-    this.nested++;
-    try {
-      c.w.resp = c.resp;
-      this.writing = c;
-      this.execute(c, argv);
-    } finally {
-      this.nested--;
-      this.writing = writing;
-      this.clockMark = mark;
-    }
+    this.runNested(c, new Argv().setFrom([...args]), false);
     return c.w.take();
   }
 
@@ -741,20 +737,28 @@ export class Server implements KeyspaceServices, ServerContext {
    * arguments, the reply dropped.
    */
   runArgvQuiet(c: Client, argv: Argv): void {
+    try {
+      // The command's time starts now (not at the caller's mark): no false SLOWLOG entries.
+      this.runNested(c, argv, true);
+    } finally {
+      c.w.discard();
+    }
+  }
+
+  /** Executes argv for c inside another command or a loader, restoring the caller's state. */
+  private runNested(c: Client, argv: Argv, ownClock: boolean): void {
     const writing = this.writing;
     const mark = this.clockMark;
     this.nested++;
     try {
       c.w.resp = c.resp;
       this.writing = c;
-      // The command's time starts now (not at the caller's mark): no false SLOWLOG entries.
-      this.clockMark = performance.now();
+      if (ownClock) this.clockMark = performance.now();
       this.execute(c, argv);
     } finally {
       this.nested--;
       this.writing = writing;
       this.clockMark = mark;
-      c.w.discard();
     }
   }
 
@@ -887,12 +891,14 @@ export class Server implements KeyspaceServices, ServerContext {
         return this.afterCommand(c, mark);
       }
     }
+    // Cluster key routing (-MOVED/-ASK/-CROSSSLOT...: cluster/cluster.ts); null when cluster mode is off.
+    if (this.clusterGate !== null && this.nested === 0 && this.clusterGate(c, cmd, argv)) return this.afterCommand(c, mark);
     // maxmemory (processCommand's OOM rule, memory/evict.ts): one check when it is 0.
     if (this.evictor.maxmemory !== 0 && this.nested === 0 && this.busyScript === null && this.oomRefuses(c, cmd, argv)) {
       this.reject(c, cmd, OOM_ERROR);
       return this.afterCommand(c, mark);
     }
-    // -MISCONF after a failed BGSAVE, -LOADING during start-up loading (persistence/rdb-gate.ts).
+    // -READONLY, -MASTERDOWN, -NOREPLICAS (replication/primary.ts).
     if (this.replGate !== null && this.nested === 0) {
       const refusal = this.replGate(c, cmd);
       if (refusal !== null) {
@@ -900,6 +906,7 @@ export class Server implements KeyspaceServices, ServerContext {
         return this.afterCommand(c, mark);
       }
     }
+    // -MISCONF after a failed BGSAVE or AOF write, -LOADING during loading (commands/persistence.ts).
     if (this.dispatchGate !== null && this.nested === 0) {
       const refusal = this.dispatchGate(c, cmd);
       if (refusal !== null) {
@@ -1507,7 +1514,7 @@ export class Server implements KeyspaceServices, ServerContext {
     void this.io?.stop();
     if (this.cronTimer !== null) clearInterval(this.cronTimer);
     this.gcObserver?.disconnect();
-    this.log.warning('Spindle is now ready to exit, bye bye...');
+    this.log.warning(`${this.sentinelMode ? 'Sentinel' : 'Spindle'} is now ready to exit, bye bye...`);
     this.onExit(0);
     return true;
   }
