@@ -88,7 +88,8 @@ describe('spindle sentinels', () => {
     expect(await s.call('SENTINEL', 'CKQUORUM', 'mymaster')).toBe(
       'ERR:NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority and authorize a failover',
     );
-    expect(g.sentinels[0].output()).toContain('is reachable but 1 of 3 Sentinels are not a majority (2)');
+    // The log line reaches us through the child's stdout pipe, possibly after the reply.
+    await waitFor('the CKQUORUM log line', async () => g.sentinels[0].output().includes('is reachable but 1 of 3 Sentinels are not a majority (2)'));
     expect(await s.call('SENTINEL', 'SET', 'mymaster', 'quorum', 3)).toBe('OK');
     expect(await s.call('SENTINEL', 'CKQUORUM', 'mymaster')).toBe(
       'ERR:NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master',
