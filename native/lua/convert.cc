@@ -71,7 +71,7 @@ static void appendDouble(std::string& out, double d, int resp) {
   else appendLine(out, ',', b, static_cast<size_t>(len));
 }
 
-/* Reserves a placeholder for an aggregate header whose length is known only later. */
+/* Reserves room for an aggregate header whose length is known only later (filled in after). */
 static size_t deferHeader(std::string& out) {
   size_t at = out.size();
   out.append(24, ' ');

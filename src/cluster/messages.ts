@@ -161,26 +161,8 @@ export function validLength(b: Buffer, h: Header): boolean {
   return b.length === HEADER_LEN;
 }
 
-export interface HeaderFields {
-  type: number;
-  count: number;
-  port: number;
-  currentEpoch: number;
-  configEpoch: number;
-  offset: number;
-  sender: string;
-  myslots: Uint8Array;
-  slaveof: string;
-  myip: string;
-  extensions: number;
-  pport: number;
-  cport: number;
-  flags: number;
-  state: number;
-  mflags0: number;
-}
 
-export function writeHeader(b: Buffer, f: HeaderFields): void {
+export function writeHeader(b: Buffer, f: Header): void {
   b.write('RCmb', 0, 'latin1');
   b.writeUInt32BE(b.length, 4);
   b.writeUInt16BE(1, 8);
