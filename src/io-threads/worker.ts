@@ -28,6 +28,7 @@ import type { Argv } from '../protocol/argv.ts';
 import { setHashSeed } from '../store/hash.ts';
 import { RequestParser, parserLimits, type ParserSink } from '../protocol/parser.ts';
 import { adoptSocket } from '../server/socket-reader.ts';
+import { SocketWriter } from '../util/socket-write.ts';
 import { commandSize, encodeCommand, readU32 } from '../server/command-frame.ts';
 import {
   CONTROL_TAG, C_AUTH, C_BUSY_REPLY, C_CLOSE, C_CLOSED, C_EOF, C_HELD, C_KILL, C_OBUF_CLASS, C_OBUF_LIMIT, C_PROTOCOL_ERROR, C_QBUF_LIMIT, control,
@@ -83,10 +84,13 @@ class WorkerClient implements ParserSink {
 
   readonly id: number;
   sock: Socket;
+  /** Writes replies straight to the socket's handle (util/socket-write.ts); set once the socket is adopted. */
+  out: SocketWriter;
 
   constructor(id: number, sock: Socket, authenticated: boolean) {
     this.id = id;
     this.sock = sock;
+    this.out = new SocketWriter(sock);
     this.authenticated = authenticated;
     this.lastEnd = commands.position;
   }
@@ -136,7 +140,7 @@ class WorkerClient implements ParserSink {
   private answerBusy(v: number): boolean {
     if (v !== B_SHUTDOWN) {
       const out = Buffer.from(gate.reply, 'latin1');
-      this.sock.write(out);
+      this.out.write(out);
       stats[W_BYTES_OUT] += out.length;
       stats[W_REPLIES]++;
     }
@@ -245,7 +249,7 @@ function setObufLimits(l: ObufLimits): void {
   obufFloors = obufLimits.map((x) => obufFloorOf(x, false));
   for (const wc of [...clients.values()]) {
     wc.obufFloor = wc.obufSoftSince !== 0 ? 0 : obufFloors[wc.obufClass];
-    if (wc.sock.writableLength >= wc.obufFloor) checkObuf(wc, false);
+    if (wc.out.queued >= wc.obufFloor) checkObuf(wc, false);
   }
 }
 
@@ -254,7 +258,7 @@ function setObufLimits(l: ObufLimits): void {
  * the soft-limit timer); a client over them is dropped with what it has not been sent.
  */
 function checkObuf(wc: WorkerClient, onWrite: boolean): void {
-  const over = obufOverLimit(wc, obufLimits[wc.obufClass], obufFloors[wc.obufClass], wc.sock.writableLength);
+  const over = obufOverLimit(wc, obufLimits[wc.obufClass], obufFloors[wc.obufClass], wc.out.queued);
   if (wc.obufSoftSince !== 0 && !over) {
     obufStamped.add(wc);
     obufTimer ??= setInterval(obufCron, 100);
@@ -292,6 +296,7 @@ function addClient(id: number, sock: Socket, authenticated: boolean, tls: boolea
   // A tls-port client: this worker does its handshake and crypto (src/server/tls.ts).
   if (tls && tlsAcceptor !== null) wc.sock = tlsAcceptor.wrap(sock, (bytes) => onData(wc, bytes));
   else wc.sock = adoptSocket(sock, (bytes) => onData(wc, bytes));
+  wc.out = new SocketWriter(wc.sock);
   const gone = (): void => {
     if (clients.get(id) !== wc) return;
     clients.delete(id);
@@ -335,9 +340,9 @@ function onReplyFrame(rc: RingConsumer): void {
     if (wc === undefined) return;
     // The ring's bytes are reused after release: the socket gets its own copy.
     const t0 = clockUs();
-    const sock = wc.sock;
-    sock.write(Buffer.from(msg));
-    if (sock.writableLength >= wc.obufFloor) checkObuf(wc, true);
+    const out = wc.out;
+    out.write(Buffer.from(msg));
+    if (out.queued >= wc.obufFloor) checkObuf(wc, true);
     const us = clockUs() - t0;
     stats[W_WRITE_US] += us;
     stats[W_WRITE_N]++;

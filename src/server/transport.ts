@@ -11,6 +11,7 @@
 import type { TlsSetup } from './tls.ts';
 import type { Socket } from 'node:net';
 import type { Client } from './client.ts';
+import { SocketWriter } from '../util/socket-write.ts';
 
 export interface Transport {
   /** Sends reply or push bytes; the caller must not modify them afterwards. */
@@ -25,20 +26,22 @@ export interface Transport {
   abort(): void;
 }
 
-/** A socket owned by the main thread (io-threads 1). */
+/** A socket owned by the main thread (io-threads 1); writes go straight to its handle (socket-write.ts). */
 export class SocketTransport implements Transport {
   readonly sock: Socket;
+  private readonly out: SocketWriter;
 
   constructor(sock: Socket) {
     this.sock = sock;
+    this.out = new SocketWriter(sock);
   }
 
   write(bytes: Uint8Array): void {
-    this.sock.write(bytes);
+    this.out.write(bytes);
   }
 
   get pendingBytes(): number {
-    return this.sock.writableLength;
+    return this.out.queued;
   }
 
   end(): void {
