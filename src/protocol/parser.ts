@@ -259,7 +259,34 @@ export class RequestParser {
     sink.onProtocolError(message);
   }
 
-  /** Buffer holding the unescaped arguments of the last inline command. */
+  /**
+   * The common inline line (`PING`, `GET key`): no quote, NUL, \v or \f, so the arguments are the
+   * runs between spaces, tabs and CRs, as sdssplitargs would find them. argv then points into buf
+   * itself, as for a multibulk command: no copy. False (argv untouched) for any other line.
+   */
+  private splitPlain(buf: Uint8Array, pos: number, end: number): boolean {
+    for (let i = pos; i < end; i++) {
+      const c = buf[i];
+      if (c === 34 || c === 39 || c === 0 || c === 11 || c === 12) return false;
+    }
+    const argv = this.argv;
+    let n = 0;
+    let i = pos;
+    for (;;) {
+      while (i < end && (buf[i] === 32 || buf[i] === 9 || buf[i] === CR)) i++;
+      if (i >= end) break;
+      const from = i;
+      while (i < end && buf[i] !== 32 && buf[i] !== 9 && buf[i] !== CR) i++;
+      argv.ensure(n + 1);
+      argv.off[n] = from;
+      argv.len[n] = i - from;
+      n++;
+    }
+    argv.argc = n;
+    return true;
+  }
+
+  /** Buffer holding the arguments of the last inline command (buf itself when nothing was unescaped). */
   private inlineBuf: Uint8Array = EMPTY;
 
   /**
@@ -282,6 +309,10 @@ export class RequestParser {
     }
     let lineEnd = nl;
     if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
+    if (this.splitPlain(buf, pos, lineEnd)) {
+      this.inlineBuf = buf;
+      return nl + 1;
+    }
     const args = splitArgs(buf, pos, lineEnd);
     if (args === null) {
       this.fail(sink, 'Protocol error: unbalanced quotes in request');
