@@ -4,6 +4,8 @@
  * One buffer reused for the life of the writer: appending allocates only when it must grow.
  */
 import { formatInt64 } from '../util/numbers.ts';
+import type { Argv } from '../protocol/argv.ts';
+import type { PropagatedOp } from '../server/propagation.ts';
 
 export class RespBuf {
   buf: Buffer;
@@ -40,7 +42,14 @@ export class RespBuf {
   bulk(b: Uint8Array, o = 0, n = b.length - o): void {
     this.header(0x24, n);
     this.ensure(n + 2);
-    this.buf.set(n === b.length && o === 0 ? b : b.subarray(o, o + n), this.len);
+    const dst = this.buf;
+    if (n <= 32) {
+      // Short arguments (keys, small values): a byte loop beats making a subarray view.
+      let p = this.len;
+      for (let i = 0; i < n; i++) dst[p++] = b[o + i];
+    } else {
+      dst.set(n === b.length && o === 0 ? b : b.subarray(o, o + n), this.len);
+    }
     this.len += n;
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
@@ -59,6 +68,19 @@ export class RespBuf {
   command(argv: readonly Uint8Array[]): void {
     this.arrayHeader(argv.length);
     for (const a of argv) this.bulk(a);
+  }
+
+  /** A whole command from parsed arguments (no copy of them first). */
+  argvCommand(a: Argv): void {
+    const n = a.argc;
+    this.arrayHeader(n);
+    for (let i = 0; i < n; i++) this.bulk(a.buf, a.off[i], a.len[i]);
+  }
+
+  /** A propagated op, whichever form it came in. */
+  op(op: PropagatedOp): void {
+    if (op.raw !== null) this.argvCommand(op.raw);
+    else this.command(op.argv as Uint8Array[]);
   }
 
   /** A whole command of latin1 strings. */

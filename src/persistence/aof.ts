@@ -87,7 +87,7 @@ export class AofState {
   /** strerror text of the last failed write or fsync (the -MISCONF reply names it). */
   lastWriteError = '';
   private hooksInstalled = false;
-  readonly consumer = (ops: PropagatedOp[]): void => this.feed(ops);
+  readonly consumer = (ops: readonly PropagatedOp[]): void => this.feed(ops);
   readonly beforeReplies = (): void => {
     if (this.pending.len > 0) this.writePending();
   };
@@ -133,7 +133,7 @@ export class AofState {
 
   // ---- feeding and writing -------------------------------------------------------------------
 
-  private feed(ops: PropagatedOp[]): void {
+  private feed(ops: readonly PropagatedOp[]): void {
     const out = this.pending;
     if (this.srv.config.bool('aof-timestamp-enabled')) this.timestamp(out);
     for (const op of ops) {
@@ -141,7 +141,7 @@ export class AofState {
         writeSelect(out, op.db);
         this.selectedDb = op.db;
       }
-      out.command(op.argv);
+      out.op(op);
     }
     this.scheduleCommit();
   }

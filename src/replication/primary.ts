@@ -29,7 +29,8 @@ import type { PropagatedOp } from '../server/propagation.ts';
 import { CMD_STALE, CMD_WRITE, type Command } from '../commands/registry.ts';
 import { activeSnapshot, startSnapshot } from '../persistence/snapshot.ts';
 import { Backlog } from './backlog.ts';
-import { encodeCommand, encodeStrings } from './resp.ts';
+import { encodeStrings } from './resp.ts';
+import { RespBuf } from '../persistence/aof-resp.ts';
 import { type ReplicaLink, ReplState, newReplid } from './state.ts';
 
 const states = new WeakMap<Server, ReplState>();
@@ -57,7 +58,7 @@ export function replOf(srv: Server): ReplState {
 
 // ---- feeding the stream ----------------------------------------------------------------------
 
-const consumers = new WeakMap<ReplState, (ops: PropagatedOp[]) => void>();
+const consumers = new WeakMap<ReplState, (ops: readonly PropagatedOp[]) => void>();
 
 /** Feeds the propagation slot into the stream while this node is a primary with a backlog. */
 export function attachConsumer(st: ReplState): void {
@@ -78,20 +79,27 @@ export function detachConsumer(st: ReplState): void {
   st.consumerAttached = false;
 }
 
-function feedOps(st: ReplState, ops: PropagatedOp[]): void {
+/** The scratch buffer one execution unit is encoded in before it joins the stream. */
+const unitBuf = new RespBuf(16 * 1024);
+
+function feedOps(st: ReplState, ops: readonly PropagatedOp[]): void {
   if (st.applying || st.master !== null) return;
+  const out = unitBuf;
+  out.reset();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     // A unit's MULTI goes under its first command's database (the SELECT precedes it, as in Redis).
     const db = op.db === -1 && i === 0 && ops.length > 1 ? ops[1].db : op.db;
     if (db !== -1 && db !== st.seldb) {
-      feedStream(st, encodeStrings(['SELECT', String(db)]));
+      out.commandStr('SELECT', String(db));
       st.seldb = db;
     }
-    feedStream(st, encodeCommand(op.argv));
+    out.op(op);
   }
+  // One copy per unit: the queues and the socket writes own it from here.
+  feedStream(st, Buffer.from(out.view()));
   const c = st.srv.currentClient;
-  if (c !== null) st.woff.set(c, st.offset);
+  if (c !== null) c.replWriteOffset = st.offset;
 }
 
 /** Appends stream bytes: offset, backlog, and every replica's queue. */
@@ -406,11 +414,6 @@ export function acksAtLeast(st: ReplState, off: number): number {
   let n = 0;
   for (const l of st.replicas) if (l.state === 'online' && !l.c.closed && l.ackOff >= off) n++;
   return n;
-}
-
-/** The offset after c's last write (0: none). */
-export function writeOffsetOf(st: ReplState, c: Client): number {
-  return st.woff.get(c) ?? 0;
 }
 
 /** Asks every replica for an ACK (REPLCONF GETACK *), once per event-loop turn. */

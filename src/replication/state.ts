@@ -98,8 +98,6 @@ export class ReplState {
   noReplicasSince = Date.now();
   /** Online replicas whose last ACK is within min-replicas-max-lag (refreshed each second). */
   goodReplicas = 0;
-  /** Offset after each client's last write (c->woff, for WAIT). */
-  readonly woff = new WeakMap<Client, number>();
   getackPending = false;
   /** A write of the replicas' queues is scheduled for the end of this event-loop turn. */
   flushScheduled = false;

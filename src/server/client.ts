@@ -101,6 +101,9 @@ export class Client implements ParserSink, CommandClient {
   /** No connection (Server.createSocketlessClient): replies stay in its own writer. */
   readonly socketless: boolean;
 
+  /** The replication offset after this client's last propagated write (c->woff, for WAIT); 0: none. */
+  replWriteOffset = 0;
+
   /** `writer`: a writer of its own (socketless clients); connections share the server's. */
   constructor(id: number, srv: Server, sock: Socket | null, now: number, writer: ReplyWriter | null = null) {
     this.id = id;

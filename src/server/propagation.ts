@@ -13,21 +13,29 @@
  * DEL stands alone there, as Redis does for CMD_TOUCHES_ARBITRARY_KEYS).
  *
  * Nothing here runs without a consumer: call() takes the plain path when `active` is false and
- * handlers build rewrites only when it is true. Consumers own the bytes they receive.
+ * handlers build rewrites only when it is true. Consumers encode what they receive during the
+ * call and keep no reference to it (the common one-command unit is the client's own arguments).
  */
 import type { Argv } from '../protocol/argv.ts';
 import type { PropArg } from '../commands/context.ts';
 
+/**
+ * One propagated command. Either `argv` (owned copies: rewritten commands, also() ops, every op
+ * of a unit of several) or `raw`, the command's own parsed arguments, valid only during the
+ * consumer call (the common unit: one command propagated as received, with no copy made).
+ * Consumers encode it during the call (writeOp in persistence/aof-resp.ts) and keep nothing.
+ */
 export interface PropagatedOp {
   /** The database the command ran in (consumers emit SELECT when it changes); -1 for MULTI/EXEC. */
-  readonly db: number;
-  readonly argv: Uint8Array[];
+  db: number;
+  argv: Uint8Array[] | null;
+  raw: Argv | null;
 }
 
 /** Receives the ops of one execution unit, in order (MULTI/EXEC included when Redis adds them). */
-export type PropagationConsumer = (ops: PropagatedOp[]) => void;
+export type PropagationConsumer = (ops: readonly PropagatedOp[]) => void;
 
-/** The per-call part of the state, saved around nested calls. */
+/** The per-call part of the state, one per nesting depth (reused: no allocation per call). */
 interface CallState {
   rewritten: Uint8Array[] | null;
   prevented: boolean;
@@ -48,7 +56,11 @@ export class Propagation {
   active = false;
   private ops: PropagatedOp[] = [];
   private depth = 0;
-  private cur: CallState = { rewritten: null, prevented: false, forced: false };
+  /** states[depth]: the call in progress at that depth (states[0]: outside any call). */
+  private readonly states: CallState[] = [{ rewritten: null, prevented: false, forced: false }];
+  /** The reused op and unit of the zero-copy path. */
+  private readonly single: PropagatedOp = { db: 0, argv: null, raw: null };
+  private readonly singleUnit: PropagatedOp[] = [this.single];
 
   addConsumer(fn: PropagationConsumer): void {
     this.consumers.push(fn);
@@ -61,26 +73,53 @@ export class Propagation {
     this.active = this.consumers.length > 0;
   }
 
+  private get cur(): CallState {
+    return this.states[this.depth];
+  }
+
   /** Starts a call (or an execution unit of the server's own, like one active-expiry delete). */
-  enterCall(): CallState {
-    const saved = this.cur;
-    this.cur = { rewritten: null, prevented: false, forced: false };
-    this.depth++;
-    return saved;
+  enterCall(): void {
+    const d = ++this.depth;
+    let st = this.states[d];
+    if (st === undefined) {
+      st = { rewritten: null, prevented: false, forced: false };
+      this.states[d] = st;
+    } else {
+      st.rewritten = null;
+      st.prevented = false;
+      st.forced = false;
+    }
   }
 
   /**
    * Ends a call: adds its op (argv as received or as rewritten, on database `db`) when `changed`,
    * then, at the outermost level, hands the unit to the consumers.
    */
-  exitCall(saved: CallState, db: number, argv: Argv | null, changed: boolean, arbitraryKeys: boolean): void {
-    const st = this.cur;
-    if ((changed || st.forced) && !st.prevented) {
-      if (st.rewritten !== null) this.ops.push({ db, argv: st.rewritten });
-      else if (argv !== null) this.ops.push({ db, argv: copyArgv(argv) });
+  exitCall(db: number, argv: Argv | null, changed: boolean, arbitraryKeys: boolean): void {
+    const st = this.states[this.depth];
+    const rewritten = st.rewritten;
+    st.rewritten = null;
+    const add = (changed || st.forced) && !st.prevented;
+    if (--this.depth === 0 && this.ops.length === 0) {
+      // The common unit: this one command and nothing else; no copy of its arguments.
+      if (!add || (rewritten === null && argv === null)) return;
+      const op = this.single;
+      op.db = db;
+      op.argv = rewritten;
+      op.raw = rewritten === null ? argv : null;
+      try {
+        for (const fn of this.consumers) fn(this.singleUnit);
+      } finally {
+        op.argv = null;
+        op.raw = null;
+      }
+      return;
     }
-    this.cur = saved;
-    if (--this.depth === 0) this.flush(arbitraryKeys);
+    if (add) {
+      if (rewritten !== null) this.ops.push({ db, argv: rewritten, raw: null });
+      else if (argv !== null) this.ops.push({ db, argv: copyArgv(argv), raw: null });
+    }
+    if (this.depth === 0) this.flush(arbitraryKeys);
   }
 
   /** An execution unit that is not a command (active expiry): also() ops inside it go together. */
@@ -89,8 +128,7 @@ export class Propagation {
   }
 
   endUnit(): void {
-    this.cur = { rewritten: null, prevented: false, forced: false };
-    if (--this.depth === 0) this.flush(false);
+    this.exitCall(0, null, false, false);
   }
 
   rewrite(args: PropArg[]): void {
@@ -99,7 +137,7 @@ export class Propagation {
 
   /** alsoPropagate; outside any call (`depth` 0) the op is a unit of its own. */
   also(db: number, args: PropArg[]): void {
-    this.ops.push({ db, argv: own(args) });
+    this.ops.push({ db, argv: own(args), raw: null });
     if (this.depth === 0) this.flush(false);
   }
 
@@ -117,7 +155,7 @@ export class Propagation {
     this.ops = [];
     let unit = ops;
     if (ops.length > 1 && !arbitraryKeys) {
-      unit = [{ db: -1, argv: MULTI.map((b) => Buffer.from(b)) }, ...ops, { db: -1, argv: EXEC.map((b) => Buffer.from(b)) }];
+      unit = [{ db: -1, argv: MULTI.map((b) => Buffer.from(b)), raw: null }, ...ops, { db: -1, argv: EXEC.map((b) => Buffer.from(b)), raw: null }];
     }
     for (const fn of this.consumers) fn(unit);
   }
@@ -126,5 +164,14 @@ export class Propagation {
 function copyArgv(argv: Argv): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < argv.argc; i++) out.push(Buffer.from(argv.buf.subarray(argv.off[i], argv.off[i] + argv.len[i])));
+  return out;
+}
+
+/** The op's arguments as byte arrays (views into the client's input when `raw`: use them during the call). */
+export function opArgs(op: PropagatedOp): Uint8Array[] {
+  if (op.argv !== null) return op.argv;
+  const a = op.raw as Argv;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < a.argc; i++) out.push(a.buf.subarray(a.off[i], a.off[i] + a.len[i]));
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 import { Argv } from '../protocol/argv.ts';
 import { commandSize, decodeCommand, encodeCommand } from './command-frame.ts';
 import { unknownSubcommand, wrongArity } from '../protocol/errors.ts';
@@ -1233,13 +1233,13 @@ export class Server implements KeyspaceServices, ServerContext {
       return;
     }
     const dirty = this.dirty;
-    const saved = prop.enterCall();
+    prop.enterCall();
     try {
       this.callHandler(c, cmd, argv);
     } finally {
       // EXEC's own call propagates nothing: its queued commands propagated themselves.
       const changed = this.dirty !== dirty && (cmd.flags & CMD_TRANSACTION_CONTROL) === 0;
-      prop.exitCall(saved, c.dbIndex, argv, changed, (cmd.flags & CMD_TOUCHES_ARBITRARY_KEYS) !== 0);
+      prop.exitCall(c.dbIndex, argv, changed, (cmd.flags & CMD_TOUCHES_ARBITRARY_KEYS) !== 0);
     }
   }
 

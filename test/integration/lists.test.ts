@@ -10,7 +10,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { opArgs, type PropagatedOp } from '../../src/server/propagation.ts';
 import { startInProcess, type InProcess } from '../helpers/in-process.ts';
 import { rawClient, startSpindle, type RawClient, type ServerHandle } from '../helpers/servers.ts';
 
@@ -377,8 +377,8 @@ describe('blocking commands', () => {
 describe('propagation', () => {
   let ip: InProcess;
   let stream: string[][] = [];
-  const consume = (ops: PropagatedOp[]): void => {
-    for (const op of ops) stream.push(op.argv.map((a) => Buffer.from(a).toString('latin1')));
+  const consume = (ops: readonly PropagatedOp[]): void => {
+    for (const op of ops) stream.push(opArgs(op).map((a) => Buffer.from(a).toString('latin1')));
   };
   const conns: RawClient[] = [];
   const conn = async (): Promise<RawClient> => {

@@ -3,7 +3,7 @@
 // The consumer below writes the stream the way Redis's feedAppendOnlyFile does: a SELECT before
 // a command of another database than the last one written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { opArgs, type PropagatedOp } from '../../src/server/propagation.ts';
 import { readReply } from '../../src/protocol/reply-reader.ts';
 import { scriptingSkipReason, skipScripting } from '../helpers/scripting.ts';
 import { runCase } from '../helpers/golden.ts';
@@ -15,13 +15,13 @@ let srv: InProcess;
 let stream: string[][] = [];
 let selected = -1;
 
-function consume(ops: PropagatedOp[]): void {
+function consume(ops: readonly PropagatedOp[]): void {
   for (const op of ops) {
     if (op.db !== -1 && op.db !== selected) {
       stream.push(['SELECT', String(op.db)]);
       selected = op.db;
     }
-    stream.push(op.argv.map((a) => normArg(Buffer.from(a).toString('latin1'))));
+    stream.push(opArgs(op).map((a) => normArg(Buffer.from(a).toString('latin1'))));
   }
 }
 

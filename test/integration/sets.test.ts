@@ -19,7 +19,7 @@ import { ENC_HT, ENC_INTSET, Keyspace, OBJ_SET } from '../../src/store/keyspace.
 import { createRegistry } from '../../src/server/command-table.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../../src/server/config.ts';
 import { Server } from '../../src/server/server.ts';
-import type { PropagatedOp } from '../../src/server/propagation.ts';
+import { opArgs, type PropagatedOp } from '../../src/server/propagation.ts';
 import { startInProcess } from '../helpers/in-process.ts';
 import { freePort, rawClient, startSpindle, type ServerHandle } from '../helpers/servers.ts';
 import { rng } from '../helpers/rng.ts';
@@ -561,8 +561,8 @@ describe('SPOP with a count: propagation (in-process server)', () => {
     test(tc.name, async () => {
       const ip = await startInProcess(tc.intsetMax === undefined ? [] : ['--set-max-intset-entries', String(tc.intsetMax)]);
       const units: string[][][] = [];
-      const consume = (ops: PropagatedOp[]): void => {
-        units.push(ops.map((op) => op.argv.map((a) => Buffer.from(a).toString('latin1'))));
+      const consume = (ops: readonly PropagatedOp[]): void => {
+        units.push(ops.map((op) => opArgs(op).map((a) => Buffer.from(a).toString('latin1'))));
       };
       const l = new Redis({ port: ip.port, host: '127.0.0.1' });
       try {

@@ -7,7 +7,7 @@ import { NOT_INTEGER, SYNTAX } from '../../protocol/errors.ts';
 import type { CommandDef } from '../../commands/registry.ts';
 import { parseLongLong } from '../../util/numbers.ts';
 import type { Client } from '../client.ts';
-import { ackFrom, acksAtLeast, linkOf, replicaInfo, replicaIp, replOf, requestAcks, syncRequest, writeOffsetOf } from '../../replication/primary.ts';
+import { ackFrom, acksAtLeast, linkOf, replicaInfo, replicaIp, replOf, requestAcks, syncRequest } from '../../replication/primary.ts';
 import { becomePrimary, becomeReplica } from '../../replication/replica.ts';
 import { failoverCommand } from '../../replication/failover.ts';
 
@@ -95,7 +95,7 @@ function waitCommand(c: Client, argv: Argv): void {
     c.w.error('ERR timeout is negative');
     return;
   }
-  const target = writeOffsetOf(st, c);
+  const target = c.replWriteOffset;
   const acked = acksAtLeast(st, target);
   if (acked >= num || c.inExec) {
     c.w.integer(acked);
