@@ -570,6 +570,8 @@ export interface StartOptions {
   extraArgs?: string[];
   portRange?: [number, number];
   readyTimeoutMs?: number;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 /** Default Spindle command: this Node binary running src/main.ts by absolute path. */
@@ -630,7 +632,7 @@ async function startServerOnce(opts: StartOptions): Promise<ServerHandle> {
   if (looksLikeRedisServer(opts.cmd)) args.push('--dir', dir);
   args.push(...(opts.extraArgs ?? []));
   const logFd = fs.openSync(logPath, 'a');
-  const proc = spawn(opts.cmd[0]!, args, { cwd: dir, stdio: ['ignore', logFd, logFd] });
+  const proc = spawn(opts.cmd[0]!, args, { cwd: dir, stdio: ['ignore', logFd, logFd], env: opts.env ? { ...process.env, ...opts.env } : process.env });
   fs.closeSync(logFd);
   track(proc);
   const argv = [opts.cmd[0]!, ...args];
