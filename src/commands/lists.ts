@@ -44,6 +44,7 @@ import {
   releaseHeld, type ListReader,
 } from '../store/list-type.ts';
 import { QlMatch, type Quicklist, QuicklistIter } from '../store/quicklist.ts';
+import { LP_EOF, LP_HDR_SIZE, lpGet } from '../store/listpack.ts';
 import { formatInt64 } from '../util/numbers.ts';
 import type { CommandClient, PropArg } from './context.ts';
 import { registerDuplicator } from './keys.ts';
@@ -170,11 +171,54 @@ function replyRange(c: CommandClient, ql: Quicklist, start: number, end: number,
   let n = end - start + 1;
   c.w.arrayHeader(n);
   const it = ql.iteratorAt(reverse ? end : start, !reverse, iter) as QuicklistIter;
+  if (!reverse && ql.compress === 0) {
+    replyForward(c, it, n);
+    return;
+  }
   while (n-- > 0) {
     it.next();
     replyElement(c, it);
   }
   it.release();
+}
+
+/*
+ * The forward range of an uncompressed list (LRANGE's common case), walked node by node over the
+ * listpack bytes: a short string entry (the usual element) is written as a bulk straight from its
+ * bytes, with no iterator step or entry decode per element; other entries are decoded as usual.
+ */
+function replyForward(c: CommandClient, it: QuicklistIter, n: number): void {
+  const w = c.w;
+  it.next(); // positions on the first element (seek within its node)
+  let node = it.node;
+  let lp = it.lp;
+  let q = it.p;
+  it.release();
+  const e = it.e;
+  while (node !== null) {
+    while (n > 0) {
+      const b = lp[q];
+      if (b >= 0x80 && b < 0xc0) {
+        // 6-bit string: 1 byte of encoding, the bytes, 1 byte of backlen (entry <= 64 bytes).
+        const len = b & 0x3f;
+        w.bulk(lp, q + 1, len);
+        q += len + 2;
+      } else if (b === LP_EOF) {
+        break;
+      } else {
+        lpGet(lp, q, e);
+        if (e.isInt) w.bulk(digits, 0, formatInt64(e.int, digits, 0));
+        else w.bulk(lp, e.strOff, e.strLen);
+        q += e.size;
+      }
+      n--;
+    }
+    if (n === 0) return;
+    node = node.next;
+    if (node === null) return;
+    lp = node.raw();
+    q = LP_HDR_SIZE;
+  }
 }
 
 /**
