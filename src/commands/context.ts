@@ -16,6 +16,19 @@ export interface ConfigReader {
   num(name: string): number;
   str(name: string): string;
   bool(name: string): boolean;
+  /** The values themselves, for named loads on hot paths (num(name) is a megamorphic keyed load). */
+  readonly values: Readonly<EncodingLimits>;
+}
+
+/** The configs that choose a type's encoding, read on every write of that type. */
+export interface EncodingLimits {
+  'hash-max-listpack-entries': number;
+  'hash-max-listpack-value': number;
+  'zset-max-listpack-entries': number;
+  'zset-max-listpack-value': number;
+  'set-max-intset-entries': number;
+  'list-max-listpack-size': number;
+  'list-compress-depth': number;
 }
 
 /** A propagated argument: bytes, or a latin1 string (command names, numbers). */

@@ -53,7 +53,9 @@ registerDuplicator(OBJ_HASH, (obj) => (obj as ByteDict).clone());
 
 /** Opens the hash editor on entry e (-1: a key to create) with the listpack limits in force now. */
 function openEditor(c: CommandClient, e: number): void {
-  editor.open(c.db, e, c.srv.config.num('hash-max-listpack-entries'), c.srv.config.num('hash-max-listpack-value'));
+  // Named loads (config.num(name) is a megamorphic keyed load, ~5% of HSET's path).
+  const cfg = c.srv.config.values;
+  editor.open(c.db, e, cfg['hash-max-listpack-entries'], cfg['hash-max-listpack-value']);
 }
 
 /**

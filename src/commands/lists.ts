@@ -109,9 +109,9 @@ function popped(c: CommandClient, argv: Argv, k: number, atHead: boolean, count:
  */
 function createList(c: CommandClient, argv: Argv, k: number, prev = -1): number {
   const db = c.db;
-  const cfg = c.srv.config;
-  const fill = cfg.num('list-max-listpack-size');
-  const compress = cfg.num('list-compress-depth');
+  const cfg = c.srv.config.values;
+  const fill = cfg['list-max-listpack-size'];
+  const compress = cfg['list-compress-depth'];
   const packed = listIsPacked(fill, compress);
   const e = db.setKeyArg(prev, argv, k, listRecordLength(argv.len[k], packed), listTypeEnc(packed), false);
   listInit(db, e, fill, compress);

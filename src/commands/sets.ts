@@ -96,7 +96,7 @@ function peekArg(db: Db, argv: Argv, i: number): number {
 
 /** The intset length limit in force (set-max-intset-entries, read per command). */
 function intsetMax(c: CommandClient): number {
-  return intsetLimit(c.srv.config.num('set-max-intset-entries'));
+  return intsetLimit(c.srv.config.values['set-max-intset-entries']);
 }
 
 function replyMember(w: ReplyWriter, s: SetValue, i: number): void {

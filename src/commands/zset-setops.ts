@@ -43,8 +43,9 @@ const limitsScratch: ZsetLimits = { maxEntries: 128, maxValue: 64 };
 
 /** zset-max-listpack-entries / -value as they are now (CONFIG SET changes them at any time). */
 export function zsetLimitsOf(c: CommandClient): ZsetLimits {
-  limitsScratch.maxEntries = c.srv.config.num('zset-max-listpack-entries');
-  limitsScratch.maxValue = c.srv.config.num('zset-max-listpack-value');
+  const cfg = c.srv.config.values; // named loads, not config.num's megamorphic keyed one
+  limitsScratch.maxEntries = cfg['zset-max-listpack-entries'];
+  limitsScratch.maxValue = cfg['zset-max-listpack-value'];
   return limitsScratch;
 }
 
