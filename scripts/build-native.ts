@@ -1,13 +1,18 @@
-// Builds the Lua engine addon (native/lua/, binding.gyp -> build/Release/spindle_lua.node).
+// Builds the native addons (binding.gyp, node-gyp, Node-API 8):
+//   build/Release/spindle_native.node  native/core/: CRC16 key slots, HyperLogLog, listpack
+//                                      validation (docs/design-native.md). Needs a C++ compiler.
+//   build/Release/spindle_lua.node     native/lua/: the Lua engine. Needs Debian's liblua5.1-0-dev
+//                                      (headers and the shared liblua5.1), lua-cjson, lua-bitop:
+//                                      apt-get install -y liblua5.1-0-dev lua-cjson lua-bitop
 //
 //   node scripts/build-native.ts          (run by `npm install` as the install script)
 //
-// Needs Debian's liblua5.1-0-dev (headers and the shared liblua5.1), lua-cjson and lua-bitop:
-//   apt-get install -y liblua5.1-0-dev lua-cjson lua-bitop
-// Without the headers it prints one line and succeeds: Spindle then runs without scripting
-// (EVAL answers an error, the log and INFO say why). Nothing is downloaded: node-gyp is npm's
-// own and builds against the headers npm is configured with (`npm config get nodedir`); the
-// addon uses Node-API only, which is ABI-stable across Node versions.
+// Each part is optional and npm install always succeeds: without the Lua headers only
+// spindle_native is built (gyp variable with_lua=false) and Spindle runs without scripting (EVAL
+// answers an error, the log and INFO say why); without a compiler nothing is built and Spindle
+// runs on its TypeScript paths (INFO native_addon:0). Nothing is downloaded: node-gyp is npm's
+// own and builds against the headers npm is configured with (`npm config get nodedir`); both
+// addons use Node-API only, which is ABI-stable across Node versions.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,11 +20,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LUA_HEADER = '/usr/include/lua5.1/lua.h';
-
-if (!existsSync(LUA_HEADER)) {
-  console.log(`spindle: Lua scripting not built (${LUA_HEADER} missing): apt-get install -y liblua5.1-0-dev lua-cjson lua-bitop, then npm install`);
-  process.exit(0);
-}
 
 /** npm's bundled node-gyp (npm sets npm_config_node_gyp for scripts; else next to npm itself). */
 function findNodeGyp(): string | null {
@@ -48,16 +48,40 @@ function findNodeDir(): string | null {
   return null;
 }
 
+/** A C++ compiler node-gyp's Makefiles can use ($CXX, else c++/g++/clang++ on PATH). */
+function haveCompiler(): boolean {
+  for (const cxx of [process.env.CXX, 'c++', 'g++', 'clang++']) {
+    if (cxx === undefined || cxx === '') continue;
+    const r = spawnSync(cxx, ['--version'], { stdio: 'ignore' });
+    if (r.status === 0) return true;
+  }
+  return false;
+}
+
 const gyp = findNodeGyp();
 const nodedir = findNodeDir();
-if (gyp === null || nodedir === null) {
-  console.log(`spindle: Lua scripting not built (${gyp === null ? "npm's node-gyp not found" : 'no Node headers (npm config get nodedir)'})`);
+if (gyp === null || nodedir === null || !haveCompiler()) {
+  const why = gyp === null ? "npm's node-gyp not found" : nodedir === null ? 'no Node headers (npm config get nodedir)' : 'no C++ compiler';
+  console.log(`spindle: native addons not built (${why}): Spindle runs on TypeScript only, without Lua scripting`);
   process.exit(0);
 }
 
-const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=warn'], { cwd: root, stdio: 'inherit' });
-if (r.status !== 0) {
-  console.log('spindle: building the Lua engine addon failed (see above); Spindle will run without scripting');
-  process.exit(0);
+/** configure + build (not `rebuild`, whose clean step would delete all of build/, build/js included). */
+function build(withLua: boolean): boolean {
+  const gypArgs = [gyp as string];
+  const configure = [...gypArgs, 'configure', `--nodedir=${nodedir}`, '--loglevel=warn', '--', `-Dwith_lua=${withLua ? 'true' : 'false'}`];
+  if (spawnSync(process.execPath, configure, { cwd: root, stdio: 'inherit' }).status !== 0) return false;
+  return spawnSync(process.execPath, [...gypArgs, 'build', '--loglevel=warn'], { cwd: root, stdio: 'inherit' }).status === 0;
 }
-console.log('spindle: Lua engine addon built (build/Release/spindle_lua.node)');
+
+const withLua = existsSync(LUA_HEADER);
+if (!withLua) {
+  console.log(`spindle: Lua scripting not built (${LUA_HEADER} missing): apt-get install -y liblua5.1-0-dev lua-cjson lua-bitop, then npm install`);
+}
+if (build(withLua)) {
+  console.log(`spindle: native addons built (build/Release/spindle_native.node${withLua ? ', spindle_lua.node' : ''})`);
+} else if (withLua && build(false)) {
+  console.log('spindle: building the Lua engine addon failed (see above); Spindle will run without scripting (spindle_native.node built)');
+} else {
+  console.log('spindle: building the native addons failed (see above); Spindle runs on TypeScript only');
+}

@@ -16,6 +16,7 @@ import { luaEngine, scriptingUnavailable } from './scripting/lua-engine.ts';
 import { Acl } from './acl/acl.ts';
 import { loadUsersAtStartup } from './server/acl-guard.ts';
 import { MetricsEndpoint } from './server/metrics/http.ts';
+import { disableNative, nativeUnavailable } from './native/addon.ts';
 
 // Sentinel mode (`spindle-server sentinel.conf --sentinel`, bin/spindle-sentinel): the same Server
 // with the sentinel command table and no dataset, AOF, replication, cluster or scripting.
@@ -63,6 +64,8 @@ if (aclError !== null) {
   process.exit(1);
 }
 const log = server.log;
+// The native addon (HyperLogLog, listpack validation): `native-addon no` forces TypeScript.
+if (config.get('native-addon') === 'no') disableNative('forced off by native-addon no');
 log.notice('oO0OoO0OoO0Oo Spindle is starting oO0OoO0OoO0Oo');
 log.notice(
   `Spindle version=${SPINDLE_VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, bits=64, pid=${process.pid}, just started`,
@@ -93,6 +96,8 @@ if (noScripting !== '') {
   if (notes !== '') log.warning(`WARNING Lua scripting runs without some libraries: ${notes}`);
   else log.notice('Lua scripting: Lua 5.1 (Debian liblua5.1) with cjson, bit, struct and cmsgpack');
 }
+if (nativeUnavailable() === '') log.notice('Native addon: in use (HyperLogLog, listpack validation)');
+else log.notice(`Native addon: not in use, ${nativeUnavailable()}; running on the TypeScript paths`);
 // shutdown-on-sigterm / shutdown-on-sigint: default, or save / nosave / now / force.
 const onSignal = (sig: string) => () => {
   const flags = String(config.get(sig === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint') ?? 'default').split(' ');

@@ -17,10 +17,10 @@ import type { Argv } from '../protocol/argv.ts';
 import { WRONGTYPE } from '../protocol/errors.ts';
 import type { Db } from '../store/db.ts';
 import { NOTIFY_STRING } from '../store/events.ts';
+import { addDense, addWork, applyMax, count, countRaw, merge, toDense } from '../store/hll-batch.ts';
 import {
-  HLL_DENSE, HLL_EMPTY_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, HllWork, cacheValid, decodeSparse, denseAdd,
-  denseGet, denseSet, hllCount, hllSelfTest, invalidateCache, isHllValue, mergeInto, rawCount, readCache, sparseSet, sparseToDense,
-  workAdd, writeCache, writeEmptyHll,
+  HLL_DENSE, HLL_EMPTY_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, HllWork, cacheValid, decodeSparse, denseGet,
+  hllSelfTest, invalidateCache, isHllValue, readCache, sparseToDense, writeCache, writeEmptyHll,
 } from '../store/hyperloglog.ts';
 import { ENC_INT, ENC_RAW, OBJ_STRING } from '../store/keyspace.ts';
 import type { CommandClient } from './context.ts';
@@ -79,24 +79,16 @@ function pfaddCommand(c: CommandClient, argv: Argv): void {
     const u8 = db.arena.u8;
     const off = db.valOff(e);
     if (u8[off + 4] === HLL_DENSE) {
-      for (let j = 2; j < argv.argc; j++) updated += denseAdd(u8, off, argv.buf, argv.off[j], argv.len[j]);
+      updated += addDense(u8, off, argv.buf, argv.off, argv.len, 2, argv.argc);
     } else {
       work.load(u8, off, db.valLen(e));
-      const maxBytes = sparseMaxBytes(c);
-      let changed = false;
-      let corrupt = false;
-      for (let j = 2; j < argv.argc; j++) {
-        const r = workAdd(work, argv.buf, argv.off[j], argv.len[j], maxBytes);
-        if (r < 0) {
-          corrupt = true;
-          break;
-        }
-        if (r === 1) {
-          updated++;
-          changed = true;
-        }
-      }
-      if (changed) storeWork(db, e);
+      // All elements in one call (native when the addon is in use): changed registers, or
+      // -1 - changed when the value turned out corrupt.
+      const r = addWork(work, sparseMaxBytes(c), argv.buf, argv.off, argv.len, 2, argv.argc);
+      const corrupt = r < 0;
+      const changed = corrupt ? -1 - r : r;
+      updated += changed;
+      if (changed !== 0) storeWork(db, e);
       if (corrupt) {
         c.w.error(CORRUPT_HLL);
         return;
@@ -121,12 +113,12 @@ function pfcountCommand(c: CommandClient, argv: Argv): void {
       const e = db.readArg(argv, j);
       if (e < 0) continue;
       if (!checkHll(c, db, e)) return;
-      if (!mergeInto(maxRegs, db.arena.u8, db.valOff(e), db.valLen(e))) {
+      if (!merge(maxRegs, db.arena.u8, db.valOff(e), db.valLen(e))) {
         c.w.error(CORRUPT_HLL);
         return;
       }
     }
-    c.w.integer(rawCount(maxRegs));
+    c.w.integer(countRaw(maxRegs));
     return;
   }
   const e = db.readArg(argv, 1);
@@ -145,7 +137,7 @@ function pfcountCommand(c: CommandClient, argv: Argv): void {
     return;
   }
   const len = db.valLen(e);
-  const card = hllCount(u8, off, len);
+  const card = count(u8, off, len);
   if (card < 0) {
     c.w.error(CORRUPT_HLL);
     return;
@@ -171,7 +163,7 @@ function pfmergeCommand(c: CommandClient, argv: Argv): void {
     const u8 = db.arena.u8;
     const off = db.valOff(e);
     if (u8[off + 4] === HLL_DENSE) useDense = true;
-    if (!mergeInto(maxRegs, u8, off, db.valLen(e))) {
+    if (!merge(maxRegs, u8, off, db.valLen(e))) {
       c.w.error(CORRUPT_HLL);
       return;
     }
@@ -180,17 +172,11 @@ function pfmergeCommand(c: CommandClient, argv: Argv): void {
   if (e < 0) e = createHll(db, argv, 1);
   else db.setEncoding(e, ENC_RAW);
   work.load(db.arena.u8, db.valOff(e), db.valLen(e));
-  if (useDense && !sparseToDense(work)) {
+  if (useDense && !toDense(work)) {
     c.w.error(CORRUPT_HLL);
     return;
   }
-  const maxBytes = sparseMaxBytes(c);
-  for (let j = 0; j < HLL_REGISTERS; j++) {
-    const m = maxRegs[j];
-    if (m === 0) continue;
-    if (work.buf[4] === HLL_DENSE) denseSet(work.buf, HLL_HDR_SIZE, j, m);
-    else sparseSet(work, j, m, maxBytes);
-  }
+  applyMax(work, sparseMaxBytes(c), maxRegs);
   invalidateCache(work.buf, 0);
   storeWork(db, e);
   db.changed(argv, 1, NOTIFY_STRING, 'pfadd');

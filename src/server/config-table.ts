@@ -373,6 +373,8 @@ export const CONFIG_TABLE = [
   int('tracking-table-max-keys', 0n, LONG_MAX, 1000000, 0, { unsigned: true }),
   // Spindle only: the Prometheus / live-page HTTP endpoint (src/server/metrics/), 0: off.
   int('metrics-port', 0n, 65535n, 0, HIDDEN),
+  // Spindle only: use the native addon (src/native/addon.ts) when it is built; no forces TypeScript.
+  bool('native-addon', true, IMMUTABLE | HIDDEN),
   int('repl-backlog-ttl', 0n, LONG_MAX, 3600),
   int('loading-process-events-interval-bytes', 1024n, INT_MAX, 2097152, HIDDEN),
   int('tls-port', 0n, 65535n, 0),

@@ -1,0 +1,18 @@
+// spindle_native: the optional Node-API addon for Spindle's byte-walking hot spots (CRC16 key
+// slots, HyperLogLog, listpack validation). Loaded by src/native/addon.ts; every function has a
+// TypeScript twin that gives identical results (test/unit/native-*.test.ts check that).
+#include "args.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  spindle::InitCrc16(env, exports);
+  spindle::InitHll(env, exports);
+  spindle::InitListpack(env, exports);
+  exports.Set("version", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(spindle_native, Init)
