@@ -833,6 +833,11 @@ export interface BenchResult {
   timedOut: boolean;
   wallSeconds: number;
   argv: string[];
+  /** Its standard output as printed (CSV, or -q summary lines). */
+  stdout: string;
+  /** When it started and ended, in µs on process.hrtime's clock (V8's CPU profiles use it too). */
+  fromUs: number;
+  toUs: number;
 }
 
 function splitCsvLine(line: string): string[] {
@@ -896,11 +901,11 @@ export function testKey(name: string): string {
 
 /**
  * Runs redis-benchmark against 127.0.0.1:port with the given extra args
- * (always adds --csv). Bounded by timeoutMs: killed with SIGKILL after it.
+ * (adds --csv unless `csv` is false). Bounded by timeoutMs: killed with SIGKILL after it.
  */
-export function runBenchmark(port: number, args: string[], timeoutMs: number): Promise<BenchResult> {
+export function runBenchmark(port: number, args: string[], timeoutMs: number, csv = true): Promise<BenchResult> {
   const argv = ['redis-benchmark', '-h', HOST, '-p', String(port), ...args];
-  if (!argv.includes('--csv')) argv.push('--csv');
+  if (csv && !argv.includes('--csv')) argv.push('--csv');
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -920,14 +925,18 @@ export function runBenchmark(port: number, args: string[], timeoutMs: number): P
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      const t1 = process.hrtime.bigint();
       resolve({
-        rows: parseBenchCsv(out),
+        rows: csv ? parseBenchCsv(out) : [],
         code,
         signal,
         stderr: err.trim(),
         timedOut,
-        wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
+        wallSeconds: Number(t1 - t0) / 1e9,
         argv,
+        stdout: out,
+        fromUs: Number(t0 / 1000n),
+        toUs: Number(t1 / 1000n),
       });
     });
   });

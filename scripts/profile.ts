@@ -23,8 +23,7 @@
 //   main.cpuprofile, thread-<id>.cpuprofile   the raw profiles (open in Chrome DevTools)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
-import { REPO_ROOT, defaultSpindleCmd, onCleanup, parseCount, parseOptions, parsePortRange, runMain, shellQuote, splitCommand, startServer, stopServer, tailFile, UsageError } from '../bench/lib.ts';
+import { REPO_ROOT, defaultSpindleCmd, parseCount, runBenchmark, parseOptions, parsePortRange, runMain, shellQuote, splitCommand, startServer, stopServer, tailFile, UsageError } from '../bench/lib.ts';
 import type { ServerHandle } from '../bench/lib.ts';
 import { analyzeProfile, formatProfileTables } from './profile/cpuprofile.ts';
 import type { CpuProfile } from './profile/cpuprofile.ts';
@@ -55,51 +54,12 @@ const OPTIONS = [
   { names: ['--ports'], kind: 'string' as const, default: '7800-7899', help: 'port range for the server' },
 ];
 
-interface BenchRun {
-  summary: string[];
-  code: number | null;
-  timedOut: boolean;
-  stderr: string;
-  fromUs: number;
-  toUs: number;
-}
-
-function nowUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
-
-/** Runs redis-benchmark -q; keeps its summary lines ("SET: 123.45 requests per second, ..."). */
-function runQuietBenchmark(argv: string[], timeoutMs: number): Promise<BenchRun> {
-  return new Promise((resolve, reject) => {
-    const fromUs = nowUs();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    onCleanup(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let out = '';
-    let err = '';
-    let timedOut = false;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run redis-benchmark: ${e.message}`));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const toUs = nowUs();
-      // -q still prints progress lines ending in \r; the summary lines end in \n.
-      const summary = out
-        .split('\n')
-        .map((l) => l.slice(l.lastIndexOf('\r') + 1).trim())
-        .filter((l) => /requests per second/.test(l));
-      resolve({ summary, code, timedOut, stderr: err.trim(), fromUs, toUs });
-    });
-  });
+/** The summary lines of a -q run ("SET: 123.45 requests per second, ..."); progress lines end in \r. */
+function summaryLines(out: string): string[] {
+  return out
+    .split('\n')
+    .map((l) => l.slice(l.lastIndexOf('\r') + 1).trim())
+    .filter((l) => /requests per second/.test(l));
 }
 
 /** Stops the server with SIGINT and waits for it to exit (so the profiles get written). */
@@ -178,11 +138,12 @@ async function main(): Promise<void> {
   const server = await startServer({ label: 'spindle-profile', cmd, extraArgs: splitCommand(str('spindle-args')), portRange: parsePortRange(str('ports')) });
   process.stderr.write(`spindle pid ${server.pid} on port ${server.port}, profiling into ${shown(out)}\n`);
 
-  const benchArgv = ['redis-benchmark', '-h', '127.0.0.1', '-p', String(server.port), '-t', tests, '-c', String(clients), '-n', String(requests), '-P', String(pipeline), '-q'];
-  if (o.has('datasize')) benchArgv.push('-d', String(parseCount(str('datasize'))));
-  benchArgv.push(...splitCommand(str('bench-args')));
-  process.stderr.write(`running: ${benchArgv.map(shellQuote).join(' ')}\n`);
-  const bench = await runQuietBenchmark(benchArgv, timeoutS * 1000);
+  const benchArgs = ['-t', tests, '-c', String(clients), '-n', String(requests), '-P', String(pipeline), '-q'];
+  if (o.has('datasize')) benchArgs.push('-d', String(parseCount(str('datasize'))));
+  benchArgs.push(...splitCommand(str('bench-args')));
+  process.stderr.write(`running: redis-benchmark -h 127.0.0.1 -p ${server.port} ${benchArgs.map(shellQuote).join(' ')}\n`);
+  const run = await runBenchmark(server.port, benchArgs, timeoutS * 1000, false);
+  const bench = { ...run, summary: summaryLines(run.stdout) };
   const problems: string[] = [];
   if (bench.timedOut) problems.push(`redis-benchmark hit the ${timeoutS} s time limit and was killed`);
   else if (bench.code !== 0) problems.push(`redis-benchmark exited with code ${bench.code}: ${bench.stderr.split('\n').slice(-3).join(' / ')}`);
@@ -203,7 +164,7 @@ async function main(): Promise<void> {
   md.push(`# Spindle CPU profile: ${tests} -c ${clients} -P ${pipeline} -n ${requests}`, '');
   md.push(`Reproduce: \`${reproduce}\``, '');
   md.push('redis-benchmark:', '', '```', ...(bench.summary.length ? bench.summary : ['(no summary line)']), '```', '');
-  md.push(`- benchmark: \`${benchArgv.map(shellQuote).join(' ')}\``);
+  md.push(`- benchmark: \`${run.argv.map(shellQuote).join(' ')}\``);
   md.push(`- server: \`${[...server.argv.slice(0, 1).map((a) => path.relative(REPO_ROOT, a) || a), ...server.argv.slice(1).map((a) => (a === out ? '<out>' : path.isAbsolute(a) ? path.relative(REPO_ROOT, a) : a))].map(shellQuote).join(' ')}\``);
   md.push(`- node ${process.version}, sampling every ${interval} µs, ${new Date().toISOString()}`);
   md.push(
