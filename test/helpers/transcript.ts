@@ -48,6 +48,21 @@ async function waitFrames(c: Conn, n: number, timeoutMs = 5000): Promise<void> {
   }
 }
 
+/** Waits until conn c has received `text` after byte `from` (without consuming anything). */
+async function waitShown(c: Conn, from: number, text: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!c.data.subarray(from).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`monitor did not show ${text} within ${timeoutMs} ms`);
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 50);
+      c.wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  }
+}
+
 /** Consumes frames until the one for which `isReply` holds (pushes before it are skipped). */
 async function waitReply(c: Conn, isReply: (frame: string) => boolean): Promise<void> {
   for (;;) {
@@ -88,12 +103,18 @@ export async function runTranscript(port: number, conns: number, steps: Step[]):
     cs.push(c);
   }
   const unanswered = new Map<Conn, number>();
+  const monitors: Conn[] = [];
   for (const [i, argv, mode] of steps) {
     const c = cs[i];
     const args = argv.map((a) => a.replace(/\$id(\d+)/g, (_, n: string) => String(cs[Number(n)].id)));
+    const marks = monitors.map((m) => m.data.length);
     c.sock.write(encodeCommand(args));
+    if (args[0].toUpperCase() === 'MONITOR') monitors.push(c);
     if (mode === 'nowait') {
       unanswered.set(c, (unanswered.get(c) ?? 0) + 1);
+      // No reply to wait for: wait until every monitor has shown the command instead, so the next
+      // step (on another connection, maybe through another I/O thread) cannot overtake it.
+      for (let k = 0; k < marks.length; k++) await waitShown(monitors[k], marks[k], `"${args[0]}"`);
       continue;
     }
     // Replies owed to earlier 'nowait' steps come first.
