@@ -37,13 +37,6 @@ export function encodeCommand(args: readonly Uint8Array[]): Buffer {
   return out;
 }
 
-/** The RESP multibulk of argv (the bytes a primary sent for it). */
-export function encodeArgv(argv: Argv): Buffer {
-  const args: Uint8Array[] = [];
-  for (let i = 0; i < argv.argc; i++) args.push(argv.buf.subarray(argv.off[i], argv.off[i] + argv.len[i]));
-  return encodeCommand(args);
-}
-
 export function encodeStrings(args: readonly string[]): Buffer {
   return encodeCommand(args.map((s) => Buffer.from(s, 'latin1')));
 }
