@@ -26,6 +26,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { rawClient, REPO_ROOT, startSpindle, type ServerHandle } from '../test/helpers/servers.ts';
+import { Rng } from '../src/util/rng.ts';
 
 export interface FuzzOptions {
   inputs: number;
@@ -119,33 +120,6 @@ const SCRIPTS = [
   "return cjson.decode('[[[[1]]]]')", 'return cmsgpack.unpack(ARGV[1])', "return redis.call('nosuch')", 'error("x")',
   'return loadstring', "return redis.sha1hex('')", 'local t = {} for i=1,100 do t[i]=i end return t', '{',
 ];
-
-/** A small seeded generator (xorshift32) so a failing run can be replayed with its seed. */
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  bytes(n: number): Buffer<ArrayBuffer> {
-    const b = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
-    return b;
-  }
-}
 
 function encode(argv: Buffer[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];

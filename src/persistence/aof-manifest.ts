@@ -14,6 +14,8 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
+// Manifest lines are split as Redis splits them (sdssplitargs), like config lines.
+import { splitArgs } from '../server/config.ts';
 
 export const AOF_TYPE_BASE = 'b';
 export const AOF_TYPE_HIST = 'h';
@@ -51,61 +53,6 @@ export function baseFileName(appendfilename: string, seq: number, rdb: boolean):
 
 export function incrFileName(appendfilename: string, seq: number): string {
   return `${appendfilename}.${seq}.incr.aof`;
-}
-
-/** Redis's sdssplitargs: words, "double quoted" with escapes, or 'single quoted'; null when unbalanced. */
-export function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  const n = line.length;
-  const hex = (c: string): boolean => /[0-9a-fA-F]/.test(c);
-  for (;;) {
-    while (i < n && /\s/.test(line[i])) i++;
-    if (i >= n) return out;
-    let cur = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === '\\' && i + 3 < n && line[i + 1] === 'x' && hex(line[i + 2]) && hex(line[i + 3])) {
-          cur += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
-          i += 4;
-        } else if (c === '\\' && i + 1 < n) {
-          const e = line[i + 1];
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-          i += 2;
-        } else if (c === '"') {
-          i++;
-          if (i < n && !/\s/.test(line[i])) return null;
-          break;
-        } else {
-          cur += c;
-          i++;
-        }
-      }
-    } else if (line[i] === "'") {
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === '\\' && i + 1 < n && line[i + 1] === "'") {
-          cur += "'";
-          i += 2;
-        } else if (c === "'") {
-          i++;
-          if (i < n && !/\s/.test(line[i])) return null;
-          break;
-        } else {
-          cur += c;
-          i++;
-        }
-      }
-    } else {
-      while (i < n && !/\s/.test(line[i])) cur += line[i++];
-    }
-    out.push(cur);
-  }
 }
 
 /** Whether a file name must be quoted in the manifest (Redis's sdsneedsrepr). */

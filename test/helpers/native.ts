@@ -15,27 +15,5 @@ export function requireNativeCheck(): void {
   });
 }
 
-/** xorshift32: a seeded PRNG, so every failure reproduces. */
-export class Rng {
-  s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return this.next() % n;
-  }
-  bytes(n: number): Uint8Array<ArrayBuffer> {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
-    return b;
-  }
-}
+/** The seeded generator the property tests draw their inputs from. */
+export { Rng } from '../../src/util/rng.ts';
