@@ -5,6 +5,9 @@
 // steadier on a shared machine than a socket benchmark (no kernel, no client).
 //
 //   node_modules/.bin/node bench/hotpath.ts [-n 2000000] [--tests set,get,...] [--rounds 3]
+//
+// It applies the server's V8 compiler flags as main.ts does (SPINDLE_V8_TUNING=0: V8's defaults).
+import '../src/v8-tuning.ts';
 import { Config, loadServerConfig, parseCommandLine } from '../src/server/config.ts';
 import { createRegistry } from '../src/server/command-table.ts';
 import { Server } from '../src/server/server.ts';

@@ -5,6 +5,7 @@
  * With no arguments it runs on the embedded defaults (the `npm start` script binds it to
  * 127.0.0.1 on port 6379).
  */
+import './v8-tuning.ts'; // first: V8 compiler flags for the command path
 import { IoThreads } from './io-threads/pool.ts';
 import { loadAtStartup } from './persistence/startup.ts';
 import { startReplication } from './replication/replica.ts';

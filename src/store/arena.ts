@@ -2,9 +2,19 @@
  * Arena: off-heap byte storage for keys and values, one for the whole keyspace.
  *
  * Why: a JS object (or string, or Buffer) per key costs 60-100+ bytes and, worse, makes every
- * major GC walk millions of objects. Here all key and value bytes live in one resizable
- * ArrayBuffer that grows in place (the address space is reserved up front; pages are committed as
- * they are touched), and a record is named by a uint32 offset in 8-byte units (32 GiB).
+ * major GC walk millions of objects. Here all key and value bytes live in one growable
+ * SharedArrayBuffer that grows in place (the address space is reserved up front; pages are
+ * committed as they are touched), and a record is named by a uint32 offset in 8-byte units
+ * (32 GiB).
+ *
+ * Why a growable SharedArrayBuffer with fixed-length views, not a resizable ArrayBuffer with a
+ * length-tracking view: V8's optimized code reloads a length-tracking (or resizable-backed) view's
+ * length from its buffer on every element access, which makes byte loops over the arena ~3x
+ * slower (34-byte copy: 58 ns against 18 ns; bench in docs/benchmarks.md, "Arena views"). A
+ * growable SAB never shrinks, so a fixed-length view of it is always in bounds and V8 treats it as
+ * a plain array. The price: `u8` is a new view after every growth. An older view still reads and
+ * writes its bytes correctly (the memory does not move) but does not reach bytes added later, so
+ * code that allocates must read `arena.u8` again before touching what it allocated.
  *
  * Allocation is by size class: 8-byte steps up to 4 KiB (512 classes, no waste beyond
  * alignment), then four classes per doubling (at most 25% waste for big values, like jemalloc's
@@ -17,6 +27,11 @@ const UNIT = 8;
 const SMALL_UNITS = 512;
 const NCLASSES = 640;
 const MAX_BYTES = 2 ** 35;
+/**
+ * SPINDLE_ARENA_GROW_STEP=<bytes>: grow by that much each time instead of doubling. For tests
+ * only: a small step replaces `u8` very often, which shakes out code that keeps an old view.
+ */
+const GROW_STEP = Number(process.env.SPINDLE_ARENA_GROW_STEP ?? 0) || 0;
 
 /** Size class of a block of `units` units. */
 export function sizeClass(units: number): number {
@@ -37,20 +52,24 @@ export function classUnits(cls: number): number {
 }
 
 export class Arena {
-  private readonly ab: ArrayBuffer;
-  /** Byte view of the whole arena (tracks resizes). */
-  readonly u8: Uint8Array;
-  private readonly u32: Uint32Array;
+  private readonly ab: SharedArrayBuffer;
+  /** Byte view of the whole arena; replaced when the arena grows (read it again after alloc). */
+  u8: Uint8Array;
+  private u32: Uint32Array;
   /** Next never-used unit. Unit 0 is reserved so that 0 can mean "none". */
   private top = 1;
   private readonly heads = new Uint32Array(NCLASSES);
   /** Bytes in live blocks (class sizes). */
   usedBytes = 0;
 
-  constructor(initialBytes = 1 << 20) {
-    this.ab = new ArrayBuffer(initialBytes, { maxByteLength: MAX_BYTES });
-    this.u8 = new Uint8Array(this.ab);
-    this.u32 = new Uint32Array(this.ab);
+  /** Bytes to grow by (0: double, up to 256 MiB a step). */
+  private readonly growStep: number;
+
+  constructor(initialBytes = 1 << 20, growStep = GROW_STEP) {
+    this.growStep = growStep;
+    this.ab = new SharedArrayBuffer(initialBytes, { maxByteLength: MAX_BYTES });
+    this.u8 = new Uint8Array(this.ab, 0, initialBytes);
+    this.u32 = new Uint32Array(this.ab, 0, initialBytes >>> 2);
   }
 
   /** Bytes of address space in use (live blocks, free blocks and the bump region's start). */
@@ -95,18 +114,24 @@ export class Arena {
   private grow(needBytes: number): void {
     if (needBytes > MAX_BYTES) throw new RangeError('arena full');
     const cur = this.ab.byteLength;
-    let next = cur + Math.min(Math.max(cur, 1 << 20), 256 << 20);
+    let next = cur + (this.growStep > 0 ? this.growStep : Math.min(Math.max(cur, 1 << 20), 256 << 20));
     if (next < needBytes) next = needBytes;
     next = Math.min(Math.ceil(next / 4096) * 4096, MAX_BYTES);
-    this.ab.resize(next);
+    this.ab.grow(next);
+    this.u8 = new Uint8Array(this.ab, 0, next);
+    this.u32 = new Uint32Array(this.ab, 0, next >>> 2);
   }
 
-  /** Drops everything (FLUSHALL of the whole keyspace). */
+  /**
+   * Drops everything (FLUSHALL of the whole keyspace). A growable SAB cannot shrink, so the
+   * arena keeps its committed pages and reuses them from the start, as an allocator keeps its
+   * arenas. (A new buffer instead would hold both until a major GC frees the old one: measured,
+   * that broke the maxmemory tests' RSS bound.)
+   */
   clear(): void {
     this.top = 1;
     this.heads.fill(0);
     this.usedBytes = 0;
-    this.ab.resize(Math.min(this.ab.byteLength, 1 << 20));
   }
 }
 

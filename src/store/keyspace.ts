@@ -211,7 +211,9 @@ export class Keyspace {
   storeListpack(e: number, lp: Uint8Array): void {
     const n = lpBytes(lp);
     const v = this.resizeValue(e, listpackRecordLength(this.keyLen(e), n), 0);
-    this.arena.u8.set(lp.subarray(0, n), v);
+    const u8 = this.arena.u8;
+    if (n <= 256) for (let i = 0; i < n; i++) u8[v + i] = lp[i]!;
+    else u8.set(lp.subarray(0, n), v);
   }
 
   /** Whether entry e's value is a JS object (see isObjectValue). */

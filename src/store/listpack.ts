@@ -676,40 +676,22 @@ function splice(
 }
 
 /**
- * Prepares s[off, off+len) for splice: returns the encoded length; the kind and the source to copy
- * from are left in prepKind/prepSrc/prepOff (module scratch: no tuple allocated per insert).
+ * Whether s[off, off+len) lies inside lp's bytes (e.g. copying one entry over another): making
+ * room moves those bytes, so the caller copies the source first. The offsets are compared before
+ * the buffers: `.buffer` is a call into V8's runtime (and moves a small on-heap array off the
+ * heap), and ranges that cannot overlap need no buffer identity.
  */
-let prepKind = 0;
-let prepSrc: Uint8Array = intenc;
-let prepOff = 0;
-
-function prepareString(lp: Uint8Array, s: Uint8Array, off: number, len: number): number {
-  const v = len <= 20 ? parseInt64(s, off, len) : null;
-  if (v !== null) {
-    prepKind = KIND_INT;
-    return encodeInt(v, intenc, 0);
-  }
-  prepKind = KIND_STR;
-  prepSrc = s;
-  prepOff = off;
-  if (
-    s.buffer === lp.buffer &&
-    s.byteOffset + off < lp.byteOffset + lp.length &&
-    s.byteOffset + off + len > lp.byteOffset
-  ) {
-    // The source lives in the listpack itself (e.g. copying one entry over another): take a copy
-    // first, since making room moves those bytes.
-    prepSrc = s.slice(off, off + len);
-    prepOff = 0;
-  }
-  return stringEncodedSize(len);
+function sourceInside(lp: Uint8Array, s: Uint8Array, off: number, len: number): boolean {
+  const start = s.byteOffset + off;
+  const lpStart = lp.byteOffset;
+  return start < lpStart + lp.length && start + len > lpStart && s.buffer === lp.buffer;
 }
 
 function insertAt(lp: Uint8Array, p: number, replace: boolean, s: Uint8Array, off: number, len: number): Uint8Array {
-  const enclen = prepareString(lp, s, off, len);
-  const src = prepSrc;
-  prepSrc = intenc; // do not keep the caller's buffer alive
-  return splice(lp, p, replace, prepKind, enclen, src, prepOff, len);
+  const v = len <= 20 ? parseInt64(s, off, len) : null;
+  if (v !== null) return splice(lp, p, replace, KIND_INT, encodeInt(v, intenc, 0), intenc, 0, 0);
+  if (sourceInside(lp, s, off, len)) return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), s.slice(off, off + len), 0, len);
+  return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), s, off, len);
 }
 
 function insertIntAt(lp: Uint8Array, p: number, replace: boolean, v: number | bigint): Uint8Array {
