@@ -16,7 +16,6 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const V8_TUNING_FLAGS = ['--max-inlined-bytecode-size=1000', '--max-inlined-bytecode-size-cumulative=6000'];
+const V8_TUNING_FLAGS = ['--max-inlined-bytecode-size=1000', '--max-inlined-bytecode-size-cumulative=6000'];
 
-export const v8TuningApplied = process.env.SPINDLE_V8_TUNING !== '0';
-if (v8TuningApplied) for (const f of V8_TUNING_FLAGS) setFlagsFromString(f);
+if (process.env.SPINDLE_V8_TUNING !== '0') for (const f of V8_TUNING_FLAGS) setFlagsFromString(f);

@@ -10,9 +10,9 @@
  * Why a growable SharedArrayBuffer with fixed-length views, not a resizable ArrayBuffer with a
  * length-tracking view: V8's optimized code reloads a length-tracking (or resizable-backed) view's
  * length from its buffer on every element access, which makes byte loops over the arena ~3x
- * slower (34-byte copy: 58 ns against 18 ns; bench in docs/benchmarks.md, "Arena views"). A
- * growable SAB never shrinks, so a fixed-length view of it is always in bounds and V8 treats it as
- * a plain array. The price: `u8` is a new view after every growth. An older view still reads and
+ * slower (34-byte copy: 58 ns against 18 ns; bench/arena-views.ts, and docs/benchmarks.md, "Arena
+ * views and the inlining budget"). A growable SAB never shrinks, so a fixed-length view of it is
+ * always in bounds and V8 treats it as a plain array. The price: `u8` is a new view after every growth. An older view still reads and
  * writes its bytes correctly (the memory does not move) but does not reach bytes added later, so
  * code that allocates must read `arena.u8` again before touching what it allocated.
  *

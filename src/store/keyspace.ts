@@ -28,6 +28,7 @@ import { Arena, growTo, growableF64, growableI32, growableU32 } from './arena.ts
 import { ChainedTable, MIN_TABLE } from './chained-table.ts';
 import { hashBytes } from './hash.ts';
 import { lpBytes } from './listpack.ts';
+import { copyBytes } from '../util/bytes.ts';
 
 export const OBJ_STRING = 0;
 export const OBJ_LIST = 1;
@@ -211,9 +212,7 @@ export class Keyspace {
   storeListpack(e: number, lp: Uint8Array): void {
     const n = lpBytes(lp);
     const v = this.resizeValue(e, listpackRecordLength(this.keyLen(e), n), 0);
-    const u8 = this.arena.u8;
-    if (n <= 256) for (let i = 0; i < n; i++) u8[v + i] = lp[i]!;
-    else u8.set(lp.subarray(0, n), v);
+    copyBytes(this.arena.u8, v, lp, 0, n);
   }
 
   /** Whether entry e's value is a JS object (see isObjectValue). */

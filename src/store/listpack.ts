@@ -98,7 +98,12 @@ export class LpEntry {
 // ---- header ----------------------------------------------------------------------------------
 
 function getTotal(lp: Uint8Array): number {
-  return (lp[0]! | (lp[1]! << 8) | (lp[2]! << 16) | (lp[3]! << 24)) >>> 0;
+  return lpBytesAt(lp, 0);
+}
+
+/** Total bytes of the listpack that starts at u8[o] (its header), without a view of it. */
+export function lpBytesAt(u8: Uint8Array, o: number): number {
+  return (u8[o]! | (u8[o + 1]! << 8) | (u8[o + 2]! << 16) | (u8[o + 3]! << 24)) >>> 0;
 }
 
 function setTotal(lp: Uint8Array, v: number): void {
