@@ -135,27 +135,43 @@ export class Arena {
   }
 }
 
-/** A typed array on a resizable ArrayBuffer: grows in place, never copies. */
+/**
+ * Index arrays (the keyspace's per-entry words): typed arrays over a growable SharedArrayBuffer,
+ * fixed-length views for the same reason as the arena's `u8`. Growing replaces the view (the
+ * memory does not move): the owner keeps the returned array and must not hold an old one across
+ * a growth.
+ */
+type IndexArray = Uint32Array | Int32Array | Float64Array;
+type IndexCtor<T extends IndexArray> = new (b: SharedArrayBuffer, o: number, n: number) => T;
+
+function sharedArray<T extends IndexArray>(C: IndexCtor<T> & { BYTES_PER_ELEMENT: number }, initial: number, max: number): T {
+  const b = new SharedArrayBuffer(initial * C.BYTES_PER_ELEMENT, { maxByteLength: max * C.BYTES_PER_ELEMENT });
+  return new C(b, 0, initial);
+}
+
 export function growableU32(initial: number, max: number): Uint32Array {
-  return new Uint32Array(new ArrayBuffer(initial * 4, { maxByteLength: max * 4 }));
+  return sharedArray(Uint32Array, initial, max);
 }
 
 export function growableI32(initial: number, max: number): Int32Array {
-  return new Int32Array(new ArrayBuffer(initial * 4, { maxByteLength: max * 4 }));
+  return sharedArray(Int32Array, initial, max);
 }
 
 export function growableF64(initial: number, max: number): Float64Array {
-  return new Float64Array(new ArrayBuffer(initial * 8, { maxByteLength: max * 8 }));
+  return sharedArray(Float64Array, initial, max);
 }
 
-/** Grows the resizable buffer behind `a` to hold at least n elements. */
-export function growTo(a: Uint32Array | Int32Array | Float64Array, n: number): void {
-  const buf = a.buffer as ArrayBuffer;
+/** `a` if it holds n elements, else a new view of its buffer grown to hold at least n. */
+export function growTo<T extends IndexArray>(a: T, n: number): T {
   let cap = a.length;
-  if (n <= cap) return;
-  const max = buf.maxByteLength / a.BYTES_PER_ELEMENT;
+  if (n <= cap) return a;
+  const buf = a.buffer as SharedArrayBuffer;
+  const size = a.BYTES_PER_ELEMENT;
+  const max = buf.maxByteLength / size;
   if (n > max) throw new RangeError('too many keys');
   cap = Math.max(cap, 64);
   while (cap < n) cap = cap < 1 << 20 ? cap * 2 : cap + (1 << 20);
-  buf.resize(Math.min(cap, max) * a.BYTES_PER_ELEMENT);
+  cap = Math.min(cap, max);
+  if (buf.byteLength < cap * size) buf.grow(cap * size);
+  return new (a.constructor as IndexCtor<T>)(buf, 0, cap);
 }

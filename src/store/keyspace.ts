@@ -89,6 +89,11 @@ export interface KeyspaceCut {
   moving(ks: Keyspace, from: number, to: number): void;
 }
 
+/** The hashes as the bucket table reads them (signed words of the same memory). */
+function int32View(a: Uint32Array): Int32Array {
+  return new Int32Array(a.buffer, 0, a.length);
+}
+
 export class Keyspace {
   readonly arena: Arena;
   readonly id: number;
@@ -101,9 +106,9 @@ export class Keyspace {
 
   /**
    * The buckets: entry refs (id + 1), chained through `next`, hashes read from `hash` (through an
-   * Int32Array view of the same resizable buffer, which tracks its length as it grows).
+   * Int32Array view of the same buffer, replaced with the others when they grow).
    */
-  table = new ChainedTable(new Int32Array(this.hash.buffer), 0, this.next, 0, 1, 1);
+  table = new ChainedTable(int32View(this.hash), 0, this.next, 0, 1, 1);
 
   /** Keys with a TTL: entry ids and absolute unix-ms expiry times, dense. */
   expCount = 0;
@@ -299,11 +304,12 @@ export class Keyspace {
   }
 
   private growEntries(n: number): void {
-    growTo(this.hash, n);
-    growTo(this.next, n);
-    growTo(this.rec, n);
-    growTo(this.meta, n);
-    growTo(this.expi, n);
+    this.hash = growTo(this.hash, n);
+    this.next = growTo(this.next, n);
+    this.rec = growTo(this.rec, n);
+    this.meta = growTo(this.meta, n);
+    this.expi = growTo(this.expi, n);
+    this.table.setViews(int32View(this.hash), this.next);
   }
 
   /**
@@ -410,8 +416,8 @@ export class Keyspace {
     }
     const i = this.expCount;
     if (i >= this.expEnt.length) {
-      growTo(this.expEnt, i + 1);
-      growTo(this.expAt, i + 1);
+      this.expEnt = growTo(this.expEnt, i + 1);
+      this.expAt = growTo(this.expAt, i + 1);
     }
     this.expEnt[i] = e;
     this.expAt[i] = at;
@@ -522,9 +528,18 @@ export class Keyspace {
     this.avgTtl = 0;
     this.objs = [];
     this.objFree = [];
-    for (const a of [this.hash, this.next, this.rec, this.meta, this.expi, this.expEnt, this.expAt]) {
-      const buf = a.buffer as ArrayBuffer;
-      if (buf.byteLength > 64 * a.BYTES_PER_ELEMENT) buf.resize(64 * a.BYTES_PER_ELEMENT);
+    // Growable shared buffers cannot shrink: big index arrays are dropped for new small ones.
+    if (this.hash.length > 64) {
+      this.hash = growableU32(64, MAX_ENTRIES);
+      this.next = growableI32(64, MAX_ENTRIES);
+      this.rec = growableU32(64, MAX_ENTRIES);
+      this.meta = growableU32(64, MAX_ENTRIES);
+      this.expi = growableI32(64, MAX_ENTRIES);
+      this.table.setViews(int32View(this.hash), this.next);
+    }
+    if (this.expEnt.length > 64) {
+      this.expEnt = growableI32(64, MAX_ENTRIES);
+      this.expAt = growableF64(64, MAX_ENTRIES);
     }
   }
 
