@@ -89,6 +89,28 @@ export class RespBuf {
     for (const a of argv) this.bulkStr(a);
   }
 
+  /** Raw bytes (copied). */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /**
+   * The bytes so far, owned by the caller (for a socket write), and an empty buffer: a small
+   * content is copied out (pooled), a big one handed over with a new buffer in its place.
+   */
+  take(): Buffer {
+    let out: Buffer;
+    if (this.len <= 64 * 1024) out = Buffer.from(this.view());
+    else {
+      out = this.view();
+      this.buf = Buffer.allocUnsafe(64 * 1024);
+    }
+    this.len = 0;
+    return out;
+  }
+
   /** Raw text (annotations). */
   text(s: string): void {
     this.ensure(s.length);

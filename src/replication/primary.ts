@@ -96,14 +96,16 @@ function feedOps(st: ReplState, ops: readonly PropagatedOp[]): void {
     }
     out.op(op);
   }
-  // One copy per unit: the queues and the socket writes own it from here.
-  feedStream(st, Buffer.from(out.view()));
+  feedStream(st, out.view());
   const c = st.srv.currentClient;
   if (c !== null) c.replWriteOffset = st.offset;
 }
 
-/** Appends stream bytes: offset, backlog, and every replica's queue. */
-export function feedStream(st: ReplState, b: Buffer): void {
+/**
+ * Appends stream bytes: offset, backlog, and every replica's queue. `b` is copied (one byte copy
+ * per consumer, no allocation per command): the caller may reuse it.
+ */
+export function feedStream(st: ReplState, b: Uint8Array): void {
   st.offset += b.length;
   st.backlog?.append(b);
   const links = st.replicas;
@@ -112,17 +114,11 @@ export function feedStream(st: ReplState, b: Buffer): void {
     const l = links[i];
     // A replica still waiting for its snapshot to start gets the stream from that point on.
     if (l.c.closed || l.state === 'wait_bgsave') continue;
-    l.queue.push(b);
+    l.queue.raw(b);
     if (!l.held) direct = true;
-    else if (l.queue.length % 1024 === 0 && queued(l) > replicaHardLimit(st)) overLimit(st, l, queued(l));
+    else if (l.queue.len > replicaHardLimit(st)) overLimit(st, l, l.queue.len);
   }
   if (direct) scheduleFlush(st);
-}
-
-function queued(l: ReplicaLink): number {
-  let n = 0;
-  for (const b of l.queue) n += b.length;
-  return n;
 }
 
 function scheduleFlush(st: ReplState): void {
@@ -135,10 +131,8 @@ function scheduleFlush(st: ReplState): void {
 function flushQueues(st: ReplState): void {
   st.flushScheduled = false;
   for (const l of st.replicas) {
-    if (l.held || l.queue.length === 0) continue;
-    const q = l.queue;
-    l.queue = [];
-    send(st, l, q.length === 1 ? q[0] : Buffer.concat(q));
+    if (l.held || l.queue.len === 0) continue;
+    send(st, l, l.queue.take());
   }
 }
 
@@ -163,7 +157,7 @@ function replicaHardLimit(st: ReplState): number {
 /** A replica that cannot keep up is dropped (it resyncs), as Redis closes it over its limit. */
 function overLimit(st: ReplState, l: ReplicaLink, bytes: number): void {
   st.srv.log.verbose(`Replica ${replicaName(l)} is ${bytes} bytes behind`);
-  l.queue = [];
+  l.queue.reset();
   st.srv.obufLimitReached(l.c, true);
 }
 
@@ -226,7 +220,7 @@ function newLink(c: Client, oldSync: boolean): ReplicaLink {
     rdbOnly: prev?.rdbOnly ?? false,
     ackOff: 0,
     ackTime: Date.now(),
-    queue: [],
+    queue: new RespBuf(16 * 1024),
     held: true,
     startOnAck: false,
     gathering: false,
@@ -336,7 +330,7 @@ function startFullSync(st: ReplState): void {
     l.ackOff = st.offset;
     l.state = 'send_bulk';
     l.gathering = !diskless;
-    l.queue = [];
+    l.queue.reset();
     l.held = true;
   }
   const mark = randomBytes(20).toString('hex');

@@ -35,6 +35,8 @@ import { encodeStrings, respSize } from './resp.ts';
 import { type MasterLinkView, NULL_REPLID, type ReplState } from './state.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** The one read buffer of the link to the primary (see connect). */
+const streamReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 type Phase = 'connect' | 'connecting' | 'handshake' | 'sync' | 'loading' | 'connected';
 
@@ -149,7 +151,20 @@ export class MasterLink implements MasterLinkView {
     this.phase = 'connecting';
     this.lastIoMs = Date.now();
     srv.log.notice(`Connecting to MASTER ${this.host}:${this.port}`);
-    const sock = net.connect({ host: this.host, port: this.port });
+    // Reads into one reused buffer (as client sockets do, socket-reader.ts): the stream arrives
+    // in many small reads, and a Buffer plus the Readable machinery per read cost more than
+    // applying its commands.
+    const sock = net.connect({
+      host: this.host,
+      port: this.port,
+      onread: {
+        buffer: streamReadBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          if (this.sock === sock) this.onData(buf.subarray(0, n) as Buffer);
+          return true;
+        },
+      },
+    } as net.NetConnectOpts);
     this.sock = sock;
     sock.setNoDelay(!srv.config.bool('repl-disable-tcp-nodelay'));
     sock.on('connect', () => {
@@ -158,9 +173,6 @@ export class MasterLink implements MasterLinkView {
       this.phase = 'handshake';
       this.expect = ['ping'];
       this.write(encodeStrings(['PING']));
-    });
-    sock.on('data', (d: Buffer) => {
-      if (this.sock === sock) this.onData(d);
     });
     sock.on('error', (e) => {
       if (this.sock === sock) {
@@ -222,6 +234,7 @@ export class MasterLink implements MasterLinkView {
     this.drop('replicaof changed');
   }
 
+  /** Bytes read from the primary: `d` is valid only during the call (a reused buffer). */
   private onData(d: Buffer): void {
     this.lastIoMs = Date.now();
     const srv = this.st.srv;
@@ -230,7 +243,7 @@ export class MasterLink implements MasterLinkView {
       this.applyStream(d);
       return;
     }
-    this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d]);
+    this.inbuf = this.inbuf.length === 0 ? Buffer.from(d) : Buffer.concat([this.inbuf, d]);
     while (!this.closed && this.sock !== null) {
       if (this.phase === 'handshake') {
         const line = this.readLine();

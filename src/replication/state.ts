@@ -13,6 +13,7 @@ import type { Client } from '../server/client.ts';
 import type { Server } from '../server/server.ts';
 import type { Snapshot } from '../persistence/snapshot.ts';
 import type { Backlog } from './backlog.ts';
+import type { RespBuf } from '../persistence/aof-resp.ts';
 
 export const NULL_REPLID = '0000000000000000000000000000000000000000';
 
@@ -35,7 +36,7 @@ export interface ReplicaLink {
   ackOff: number;
   ackTime: number;
   /** Stream bytes not written yet: sent once per event-loop turn, or at the end of the transfer. */
-  queue: Buffer[];
+  queue: RespBuf;
   /** The queue is held (the snapshot transfer or the +CONTINUE reply is not out yet). */
   held: boolean;
   /** Diskless transfer done: the stream starts at the first ACK (the replica has loaded). */
