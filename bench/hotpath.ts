@@ -4,7 +4,11 @@
 // transport that drops them. Prints CPU ns per command per test: the JS share of the hot path,
 // steadier on a shared machine than a socket benchmark (no kernel, no client).
 //
-//   node_modules/.bin/node bench/hotpath.ts [-n 2000000] [--tests set,get,...] [--rounds 3]
+//   node_modules/.bin/node bench/hotpath.ts [-n 2000000] [--tests set,get,...] [--rounds 3] [--keys N]
+//
+// --keys N: __rand_int__ becomes a random 12-digit number below N in each command (as
+// redis-benchmark -r N does), from 1024 pre-built batches (16k distinct keys), and GET's key
+// space is populated with all N keys first: GET then measures lookups that miss the CPU cache.
 //
 // It applies the server's V8 compiler flags as main.ts does (SPINDLE_V8_TUNING=0: V8's defaults).
 import '../src/v8-tuning.ts';
@@ -20,6 +24,7 @@ const opt = (name: string, dflt: string): string => {
 };
 const total = Number(opt('-n', '2000000'));
 const rounds = Number(opt('--rounds', '3'));
+const keys = Number(opt('--keys', '0'));
 const VAL = 'x'.repeat(3); // redis-benchmark's default -d 3
 
 function resp(...a: string[]): string {
@@ -32,7 +37,7 @@ const TESTS: Record<string, { cmd: string; prep?: string[][] }> = {
   ping_inline: { cmd: 'PING\r\n' },
   ping_mbulk: { cmd: resp('PING') },
   set: { cmd: resp('SET', key, VAL) },
-  get: { cmd: resp('GET', key), prep: [['SET', key, VAL]] },
+  get: { cmd: resp('GET', key), prep: keys > 0 ? [] : [['SET', key, VAL]] },
   incr: { cmd: resp('INCR', 'counter:__rand_int__') },
   lpush: { cmd: resp('LPUSH', 'mylist', VAL) },
   rpush: { cmd: resp('RPUSH', 'mylist', VAL) },
@@ -78,13 +83,26 @@ for (const name of names) {
   if (t === undefined) throw new Error(`unknown test ${name}`);
   feed(c, Buffer.from(resp('FLUSHALL')));
   for (const p of t.prep ?? []) feed(c, Buffer.from(resp(...p)));
-  const batch = Buffer.from(t.cmd.repeat(16));
+  if (keys > 0 && name === 'get') {
+    for (let i = 0; i < keys; i += 1000) {
+      const a = ['MSET'];
+      for (let k = i; k < Math.min(keys, i + 1000); k++) a.push(`key:${String(k).padStart(12, '0')}`, VAL);
+      feed(c, Buffer.from(resp(...a)));
+    }
+  }
+  const randomised = keys > 0 && t.cmd.includes('__rand_int__');
+  const variants = Array.from({ length: randomised ? 1024 : 1 }, () => {
+    if (!randomised) return Buffer.from(t.cmd.repeat(16));
+    let b = '';
+    for (let i = 0; i < 16; i++) b += t.cmd.replaceAll('__rand_int__', String(Math.floor(Math.random() * keys)).padStart(12, '0'));
+    return Buffer.from(b);
+  });
   let best = Number.POSITIVE_INFINITY;
   for (let r = 0; r < rounds; r++) {
     const batches = Math.ceil(total / 16);
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < batches; i++) {
-      feed(c, batch);
+      feed(c, variants[i & (variants.length - 1)]);
       // Keep the list short for the pops/pushes, as redis-benchmark's fixed keys grow it.
       if ((i & 4095) === 0 && (name === 'lpush' || name === 'rpush')) feed(c, Buffer.from(resp('DEL', 'mylist')));
     }

@@ -154,12 +154,12 @@ function restoreCommand(c: CommandClient, argv: Argv): void {
   // objectSetLRUOrLFU: FREQ under an LFU policy, IDLETIME under any other.
   const lfu = cfg.str('maxmemory-policy').includes('lfu');
   if (lfu && freq >= 0) {
-    db.copyMeta(e, (db.meta[e] & 0xff) | (((lfuMinutes(Date.now()) << 8) | freq) << 8));
+    db.copyMeta(e, (db.metaOf(e) & 0xff) | (((lfuMinutes(Date.now()) << 8) | freq) << 8));
   } else if (!lfu && idle >= 0) {
     const clock = c.srv.lruClock;
     let abs = clock - idle;
     if (abs < 0) abs = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
-    db.copyMeta(e, (db.meta[e] & 0xff) | ((abs & 0xffffff) << 8));
+    db.copyMeta(e, (db.metaOf(e) & 0xff) | ((abs & 0xffffff) << 8));
   }
   db.changed(argv, 1, NOTIFY_GENERIC, 'restore');
   c.w.ok();

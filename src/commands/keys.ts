@@ -142,7 +142,7 @@ function copyBytes(src: Db, e: number, dst: Db, ne: number): void {
  * (which frees e's object slot, not the object). The TTL is not copied. Returns the new id.
  */
 function transferValue(src: Db, e: number, dst: Db, b: Uint8Array, o: number, n: number, h: number): number {
-  const meta = src.meta[e];
+  const meta = src.metaOf(e);
   if (!src.holdsObject(e)) {
     const ne = dst.adopt(b, o, n, h, src.valLen(e), meta);
     copyBytes(src, e, dst, ne);
@@ -176,7 +176,7 @@ export function canDuplicate(type: number): boolean {
  * (callers check canDuplicate first). The TTL is not copied. Returns the new id.
  */
 export function duplicateValue(src: Db, e: number, dst: Db, b: Uint8Array, o: number, n: number, h: number): number {
-  const typeEnc = src.meta[e] & 0xff;
+  const typeEnc = src.metaOf(e) & 0xff;
   const type = typeEnc & 15;
   if (!src.holdsObject(e)) {
     const ne = dst.add(b, o, n, h, src.valLen(e), typeEnc);

@@ -296,7 +296,7 @@ function mgetCommand(c: CommandClient, argv: Argv): void {
   w.arrayHeader(argv.argc - 1);
   for (let i = 1; i < argv.argc; i++) {
     const e = c.db.readArg(argv, i);
-    if (e < 0 || (db.meta[e] & 15) !== OBJ_STRING) w.nullBulk();
+    if (e < 0 || (db.type(e)) !== OBJ_STRING) w.nullBulk();
     else replyValue(c, db, e);
   }
 }

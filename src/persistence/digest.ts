@@ -60,7 +60,7 @@ function text(s: string): Buffer {
 
 /** Redis's type code for the digest (OBJ_STRING 0 ... OBJ_STREAM 6): Spindle's are the same. */
 function xorObjectDigest(ks: Keyspace, e: number, d: Uint8Array): void {
-  const m = ks.meta[e];
+  const m = ks.metaOf(e);
   const type = m & 15;
   const enc = (m >>> 4) & 15;
   mixDigest(d, u32be(type));
@@ -129,7 +129,7 @@ function xorObjectDigest(ks: Keyspace, e: number, d: Uint8Array): void {
       }
     }
   }
-  if (ks.expi[e] >= 0) xorDigest(d, EXPIRE);
+  if (ks.expIndex(e) >= 0) xorDigest(d, EXPIRE);
 }
 
 function hex(d: Uint8Array): string {

@@ -236,12 +236,12 @@ export class RdbLoad {
   private setLruLfu(db: Db, e: number, idle: number, freq: number): void {
     const lfu = this.srv.config.str('maxmemory-policy').endsWith('-lfu');
     if (lfu && freq >= 0) {
-      db.copyMeta(e, (db.meta[e] & 0xff) | (((lfuMinutes(Date.now()) << 8) | freq) << 8));
+      db.copyMeta(e, (db.metaOf(e) & 0xff) | (((lfuMinutes(Date.now()) << 8) | freq) << 8));
     } else if (!lfu && idle >= 0) {
       const clock = this.srv.lruClock;
       let abs = clock - idle;
       if (abs < 0) abs = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
-      db.copyMeta(e, (db.meta[e] & 0xff) | ((abs & 0xffffff) << 8));
+      db.copyMeta(e, (db.metaOf(e) & 0xff) | ((abs & 0xffffff) << 8));
     }
   }
 

@@ -101,7 +101,7 @@ export class RdbChunker extends RdbWriter {
       this.byte(RDB_OPCODE_EXPIRETIME_MS);
       writeMillis(this, at);
     }
-    const m = ks.meta[e];
+    const m = ks.metaOf(e);
     if (this.idleOf !== null) {
       this.byte(RDB_OPCODE_IDLE);
       this.length(this.idleOf(m >>> 8));

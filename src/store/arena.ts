@@ -136,10 +136,10 @@ export class Arena {
 }
 
 /**
- * Index arrays (the keyspace's per-entry words): typed arrays over a growable SharedArrayBuffer,
- * fixed-length views for the same reason as the arena's `u8`. Growing replaces the view (the
- * memory does not move): the owner keeps the returned array and must not hold an old one across
- * a growth.
+ * Index arrays (the keyspace's entry rows and expiry arrays): typed arrays over a growable
+ * SharedArrayBuffer, fixed-length views for the same reason as the arena's `u8`. Growing replaces
+ * the view (the memory does not move): the owner keeps the returned array and must not hold an
+ * old one across a growth.
  */
 type IndexArray = Uint32Array | Int32Array | Float64Array;
 type IndexCtor<T extends IndexArray> = new (b: SharedArrayBuffer, o: number, n: number) => T;
@@ -147,10 +147,6 @@ type IndexCtor<T extends IndexArray> = new (b: SharedArrayBuffer, o: number, n: 
 function sharedArray<T extends IndexArray>(C: IndexCtor<T> & { BYTES_PER_ELEMENT: number }, initial: number, max: number): T {
   const b = new SharedArrayBuffer(initial * C.BYTES_PER_ELEMENT, { maxByteLength: max * C.BYTES_PER_ELEMENT });
   return new C(b, 0, initial);
-}
-
-export function growableU32(initial: number, max: number): Uint32Array {
-  return sharedArray(Uint32Array, initial, max);
 }
 
 export function growableI32(initial: number, max: number): Int32Array {

@@ -102,21 +102,21 @@ export class Db {
     return this.ks.expCount;
   }
 
-  /** Entry metadata words: type | encoding << 4 | lru << 8 (read only outside store/). */
-  get meta(): Uint32Array<ArrayBufferLike> {
-    return this.ks.meta;
+  /** Entry e's metadata word: type | encoding << 4 | lru << 8 (read only outside store/). */
+  metaOf(e: number): number {
+    return this.ks.metaOf(e);
   }
 
   type(e: number): number {
-    return this.ks.meta[e] & 15;
+    return this.ks.type(e);
   }
 
   encoding(e: number): number {
-    return (this.ks.meta[e] >>> 4) & 15;
+    return this.ks.encoding(e);
   }
 
   lru(e: number): number {
-    return this.ks.meta[e] >>> 8;
+    return this.ks.lru(e);
   }
 
   keyOff(e: number): number {
@@ -161,20 +161,20 @@ export class Db {
   }
 
   hasExpire(e: number): boolean {
-    return this.ks.expi[e] >= 0;
+    return this.ks.expIndex(e) >= 0;
   }
 
   /** True when entry e's TTL is before `now` (unix ms): one clock read for a whole loop. */
   isExpiredAt(e: number, now: number): boolean {
     const ks = this.ks;
-    const x = ks.expi[e];
+    const x = ks.expIndex(e);
     return x >= 0 && now > ks.expAt[x];
   }
 
   /** True when entry e has a TTL in the past (Redis: now > when). */
   isExpired(e: number): boolean {
     const ks = this.ks;
-    const x = ks.expi[e];
+    const x = ks.expIndex(e);
     return x >= 0 && Date.now() > ks.expAt[x];
   }
 
@@ -199,7 +199,9 @@ export class Db {
     this.lastHash = h;
     const ks = this.ks;
     const e = ks.find(b, o, n, h);
-    if (e >= 0 && ks.expi[e] >= 0 && Date.now() > ks.expAt[ks.expi[e]]) {
+    if (e < 0) return e;
+    const x = ks.expIndex(e);
+    if (x >= 0 && Date.now() > ks.expAt[x]) {
       // Replaying the AOF at start-up nothing expires (7.0's keyIsExpired while loading).
       if (this.svc.keysNeverExpire) return e;
       // While clients are paused the key is gone for readers but stays (7.0's expireIfNeeded).
@@ -266,8 +268,9 @@ export class Db {
 
   /** updateLFU: the access counter of e, under an LFU policy. */
   private touchLfu(e: number, p: LfuParams): void {
-    const meta = this.ks.meta;
-    meta[e] = (meta[e] & 0xff) | (lfuTouched(meta[e] >>> 8, p, Date.now()) << 8);
+    const ks = this.ks;
+    const m = ks.metaOf(e);
+    ks.setMeta(e, (m & 0xff) | (lfuTouched(m >>> 8, p, Date.now()) << 8));
   }
 
   /** The 24-bit LRU/LFU field of a key created now. */
@@ -414,7 +417,7 @@ export class Db {
 
   /** Removes e's TTL; false when it had none. */
   persist(e: number): boolean {
-    if (this.ks.expi[e] < 0) return false;
+    if (this.ks.expIndex(e) < 0) return false;
     this.willWrite(e);
     return this.ks.persist(e);
   }
@@ -442,13 +445,13 @@ export class Db {
     this.willWrite(e);
     const ks = this.ks;
     ks.setObject(e, obj);
-    ks.meta[e] = (ks.meta[e] & ~0xff) | (typeEnc & 0xff);
+    ks.setMeta(e, (ks.metaOf(e) & ~0xff) | (typeEnc & 0xff));
   }
 
   /** Sets e's type and encoding (type | encoding << 4), e.g. after rewriting its bytes. */
   setTypeEncoding(e: number, typeEnc: number): void {
     const ks = this.ks;
-    ks.meta[e] = (ks.meta[e] & ~0xff) | (typeEnc & 0xff);
+    ks.setMeta(e, (ks.metaOf(e) & ~0xff) | (typeEnc & 0xff));
   }
 
   setEncoding(e: number, enc: number): void {
@@ -480,7 +483,7 @@ export class Db {
 
   /** Copies a full meta word onto entry ne (COPY keeps the encoding; RENAME/MOVE the LRU too). */
   copyMeta(ne: number, meta: number): void {
-    this.ks.meta[ne] = meta;
+    this.ks.setMeta(ne, meta);
   }
 
   // ---- signals ----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ export const ent = new LpEntry();
 export const numBuf = new Uint8Array(24);
 
 export function hashIsListpack(db: Db, e: number): boolean {
-  return ((db.meta[e] >>> 4) & 15) === ENC_LISTPACK;
+  return ((db.metaOf(e) >>> 4) & 15) === ENC_LISTPACK;
 }
 
 export function hashDictOf(db: Db, e: number): ByteDict {

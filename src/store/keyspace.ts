@@ -1,11 +1,18 @@
 /*
  * Keyspace: one database's key -> value dict, with its expiry index. No JS object per key.
  *
- * Entries are rows of typed arrays indexed by a dense entry id in [0, count):
+ * Entries are rows of five 32-bit words in one typed array, indexed by a dense entry id in
+ * [0, count):
  *   hash  key hash            next  ref (id + 1) of the next entry in the bucket chain, 0 ends
  *   rec   arena record offset meta  type | encoding << 4 | lru clock << 8
  *   expi  index in the expiry arrays, -1 when the key has no TTL
  * The record holds `varint klen, key, varint vlen, value` in the shared arena.
+ *
+ * Why rows and not a typed array per field: a lookup of a key that is not in the CPU cache reads
+ * every field of its entry (hash to compare, rec to reach the key bytes, expi for the TTL, meta
+ * for the type and the LRU clock). In separate arrays that is a cache miss per field; in one
+ * 20-byte row it is one miss, two when the row straddles a line. Measured with 100k random keys
+ * (redis-benchmark -r 100000): see docs/benchmarks.md, "Keyspace rows".
  *
  * Buckets are a ChainedTable (chained-table.ts, shared with ByteDict and the skiplist's dict):
  * separate chaining through `next`, two tables and incremental rehashing as in Redis's dict, so
@@ -21,10 +28,11 @@
  * O(1) and uniform, for RANDOMKEY, active expiry and eviction. The price: an entry id is only
  * valid until the next deletion in this database.
  *
- * Entry arrays live on resizable ArrayBuffers, so growing them never copies.
+ * The rows live on a growable SharedArrayBuffer (arena.ts's index arrays), so growing never
+ * copies; the views are replaced when it grows.
  */
 import { lenSize, readLen, writeLen } from './record.ts';
-import { Arena, growTo, growableF64, growableI32, growableU32 } from './arena.ts';
+import { Arena, growTo, growableF64, growableI32 } from './arena.ts';
 import { ChainedTable, MIN_TABLE } from './chained-table.ts';
 import { hashBytes } from './hash.ts';
 import { lpBytes } from './listpack.ts';
@@ -78,6 +86,14 @@ export function listpackRecordLength(kl: number, n: number): number {
 
 const MAX_ENTRIES = 1 << 28;
 
+/** Words per entry row, and each field's word in the row. */
+const W = 5;
+const F_HASH = 0;
+const F_NEXT = 1;
+const F_REC = 2;
+const F_META = 3;
+const F_EXPI = 4;
+
 /**
  * A point-in-time snapshot's cut over a keyspace's contents (persistence/snapshot.ts): told
  * before an entry is deleted and before the last entry moves into a freed id, so it can write
@@ -89,26 +105,21 @@ export interface KeyspaceCut {
   moving(ks: Keyspace, from: number, to: number): void;
 }
 
-/** The hashes as the bucket table reads them (signed words of the same memory). */
-function int32View(a: Uint32Array): Int32Array {
-  return new Int32Array(a.buffer, 0, a.length);
+/** The unsigned view of the rows (rec and meta are read as uint32). */
+function unsignedView(a: Int32Array): Uint32Array {
+  return new Uint32Array(a.buffer, 0, a.length);
 }
 
 export class Keyspace {
   readonly arena: Arena;
   readonly id: number;
   count = 0;
-  hash = growableU32(64, MAX_ENTRIES);
-  next = growableI32(64, MAX_ENTRIES);
-  rec = growableU32(64, MAX_ENTRIES);
-  meta = growableU32(64, MAX_ENTRIES);
-  expi = growableI32(64, MAX_ENTRIES);
+  /** The entry rows (W words each; see the header), and the same memory read unsigned. */
+  ent = growableI32(64 * W, MAX_ENTRIES * W);
+  entU = unsignedView(this.ent);
 
-  /**
-   * The buckets: entry refs (id + 1), chained through `next`, hashes read from `hash` (through an
-   * Int32Array view of the same buffer, replaced with the others when they grow).
-   */
-  table = new ChainedTable(int32View(this.hash), 0, this.next, 0, 1, 1);
+  /** The buckets: entry refs (id + 1), chained through each row's next word. */
+  table = new ChainedTable(this.ent, F_HASH, this.ent, F_NEXT, W, 1);
 
   /** Keys with a TTL: entry ids and absolute unix-ms expiry times, dense. */
   expCount = 0;
@@ -167,18 +178,18 @@ export class Keyspace {
   // ---- records -------------------------------------------------------------------------------
 
   keyOff(e: number): number {
-    const p = this.rec[e] * 8;
+    const p = this.entU[e * W + F_REC] * 8;
     return p + lenSize(readLen(this.arena.u8, p));
   }
 
   keyLen(e: number): number {
-    return readLen(this.arena.u8, this.rec[e] * 8);
+    return readLen(this.arena.u8, this.entU[e * W + F_REC] * 8);
   }
 
   /** Offset of the value's length field. */
   private vlenPos(e: number): number {
     const u8 = this.arena.u8;
-    const p = this.rec[e] * 8;
+    const p = this.entU[e * W + F_REC] * 8;
     const kl = readLen(u8, p);
     return p + lenSize(kl) + kl;
   }
@@ -194,7 +205,7 @@ export class Keyspace {
 
   private recSize(e: number): number {
     const u8 = this.arena.u8;
-    const p = this.rec[e] * 8;
+    const p = this.entU[e * W + F_REC] * 8;
     const kl = readLen(u8, p);
     const q = p + lenSize(kl) + kl;
     const vl = readLen(u8, q);
@@ -222,7 +233,7 @@ export class Keyspace {
 
   /** Whether entry e's value is a JS object (see isObjectValue). */
   holdsObject(e: number): boolean {
-    const m = this.meta[e];
+    const m = this.entU[e * W + F_META];
     return isObjectValue(m & 15, (m >>> 4) & 15);
   }
 
@@ -234,7 +245,7 @@ export class Keyspace {
 
   keyEquals(e: number, b: Uint8Array, o: number, n: number): boolean {
     const u8 = this.arena.u8;
-    let p = this.rec[e] * 8;
+    let p = this.entU[e * W + F_REC] * 8;
     const kl = readLen(u8, p);
     if (kl !== n) return false;
     p += lenSize(kl);
@@ -243,24 +254,52 @@ export class Keyspace {
     return true;
   }
 
+  /** Entry e's metadata word: type | encoding << 4 | lru clock << 8. */
+  metaOf(e: number): number {
+    return this.entU[e * W + F_META];
+  }
+
+  setMeta(e: number, m: number): void {
+    this.entU[e * W + F_META] = m;
+  }
+
+  /** Entry e's arena record, in 8-byte units. */
+  recOf(e: number): number {
+    return this.entU[e * W + F_REC];
+  }
+
+  /** Entry e's index in the expiry arrays (expEnt, expAt), or -1 when it has no TTL. */
+  expIndex(e: number): number {
+    return this.ent[e * W + F_EXPI];
+  }
+
+  /** Entry e's key hash (as a signed word) and its successor's id in the bucket chain (-1 ends). */
+  hashOf(e: number): number {
+    return this.ent[e * W + F_HASH];
+  }
+
+  nextOf(e: number): number {
+    return this.ent[e * W + F_NEXT] - 1;
+  }
+
   type(e: number): number {
-    return this.meta[e] & 15;
+    return this.entU[e * W + F_META] & 15;
   }
 
   encoding(e: number): number {
-    return (this.meta[e] >>> 4) & 15;
+    return (this.entU[e * W + F_META] >>> 4) & 15;
   }
 
   setEncoding(e: number, enc: number): void {
-    this.meta[e] = (this.meta[e] & ~0xf0) | (enc << 4);
+    this.entU[e * W + F_META] = (this.entU[e * W + F_META] & ~0xf0) | (enc << 4);
   }
 
   lru(e: number): number {
-    return this.meta[e] >>> 8;
+    return this.entU[e * W + F_META] >>> 8;
   }
 
   touch(e: number, clock: number): void {
-    this.meta[e] = (this.meta[e] & 0xff) | (clock << 8);
+    this.entU[e * W + F_META] = (this.entU[e * W + F_META] & 0xff) | (clock << 8);
   }
 
   // ---- lookup and insert ---------------------------------------------------------------------
@@ -270,12 +309,13 @@ export class Keyspace {
     if (this.count === 0) return -1;
     const table = this.table;
     if (table.t1 !== null) table.step(1);
-    const hashes = this.hash;
-    const next = this.next;
-    let e = table.head(h | 0) - 1;
+    const ent = this.ent;
+    const hs = h | 0;
+    let e = table.head(hs) - 1;
     while (e >= 0) {
-      if (hashes[e] === h && this.keyEquals(e, b, o, n)) return e;
-      e = next[e] - 1;
+      const w = e * W;
+      if (ent[w + F_HASH] === hs && this.keyEquals(e, b, o, n)) return e;
+      e = ent[w + F_NEXT] - 1;
     }
     return -1;
   }
@@ -286,7 +326,7 @@ export class Keyspace {
    */
   add(b: Uint8Array, o: number, n: number, h: number, vlen: number, meta: number): number {
     const e = this.count;
-    if (e >= this.hash.length) this.growEntries(e + 1);
+    if ((e + 1) * W > this.ent.length) this.growEntries(e + 1);
     this.count = e + 1;
     const size = lenSize(n) + n + lenSize(vlen) + vlen;
     const r = this.arena.alloc(size);
@@ -296,20 +336,17 @@ export class Keyspace {
     else u8.set(b.subarray(o, o + n), p);
     p += n;
     writeLen(u8, p, vlen);
-    this.rec[e] = r;
-    this.meta[e] = meta;
-    this.expi[e] = -1;
-    this.table.add(e + 1, h | 0); // writes hash[e]
+    this.entU[e * W + F_REC] = r;
+    this.entU[e * W + F_META] = meta;
+    this.ent[e * W + F_EXPI] = -1;
+    this.table.add(e + 1, h | 0); // writes the hash and next words
     return e;
   }
 
   private growEntries(n: number): void {
-    this.hash = growTo(this.hash, n);
-    this.next = growTo(this.next, n);
-    this.rec = growTo(this.rec, n);
-    this.meta = growTo(this.meta, n);
-    this.expi = growTo(this.expi, n);
-    this.table.setViews(int32View(this.hash), this.next);
+    this.ent = growTo(this.ent, n * W);
+    this.entU = unsignedView(this.ent);
+    this.table.setViews(this.ent, this.ent);
   }
 
   /**
@@ -319,7 +356,7 @@ export class Keyspace {
   resizeValue(e: number, vlen: number, keep: number): number {
     const arena = this.arena;
     let u8 = arena.u8;
-    const p = this.rec[e] * 8;
+    const p = this.entU[e * W + F_REC] * 8;
     const kl = readLen(u8, p);
     const q = p + lenSize(kl) + kl;
     const oldVl = readLen(u8, q);
@@ -342,8 +379,8 @@ export class Keyspace {
       const ov = q + lenSize(oldVl);
       u8.copyWithin(nv, ov, ov + keep);
     }
-    arena.free(this.rec[e], oldSize);
-    this.rec[e] = r;
+    arena.free(this.entU[e * W + F_REC], oldSize);
+    this.entU[e * W + F_REC] = r;
     return nv;
   }
 
@@ -364,8 +401,8 @@ export class Keyspace {
     table.unlink(e + 1);
     const size = this.recSize(e);
     if (this.holdsObject(e)) this.objFree.push(this.releaseSlot(e));
-    this.arena.free(this.rec[e], size);
-    if (this.expi[e] >= 0) this.removeExpireIndex(this.expi[e]);
+    this.arena.free(this.entU[e * W + F_REC], size);
+    if (this.ent[e * W + F_EXPI] >= 0) this.removeExpireIndex(this.ent[e * W + F_EXPI]);
     const last = this.count - 1;
     if (e !== last) this.moveEntry(last, e);
     this.count = last;
@@ -376,10 +413,10 @@ export class Keyspace {
   private moveEntry(from: number, to: number): void {
     if (this.snap !== null) this.snap.moving(this, from, to);
     this.table.move(from + 1, to + 1); // hash, next and the link
-    this.rec[to] = this.rec[from];
-    this.meta[to] = this.meta[from];
-    const x = this.expi[from];
-    this.expi[to] = x;
+    this.entU[to * W + F_REC] = this.entU[from * W + F_REC];
+    this.entU[to * W + F_META] = this.entU[from * W + F_META];
+    const x = this.ent[from * W + F_EXPI];
+    this.ent[to * W + F_EXPI] = x;
     if (x >= 0) this.expEnt[x] = to;
   }
 
@@ -404,12 +441,12 @@ export class Keyspace {
 
   /** Absolute unix-ms expiry of e, or -1. */
   getExpire(e: number): number {
-    const x = this.expi[e];
+    const x = this.ent[e * W + F_EXPI];
     return x < 0 ? -1 : this.expAt[x];
   }
 
   setExpire(e: number, at: number): void {
-    const x = this.expi[e];
+    const x = this.ent[e * W + F_EXPI];
     if (x >= 0) {
       this.expAt[x] = at;
       return;
@@ -421,16 +458,16 @@ export class Keyspace {
     }
     this.expEnt[i] = e;
     this.expAt[i] = at;
-    this.expi[e] = i;
+    this.ent[e * W + F_EXPI] = i;
     this.expCount = i + 1;
   }
 
   /** Removes e's TTL; returns false when it had none. */
   persist(e: number): boolean {
-    const x = this.expi[e];
+    const x = this.ent[e * W + F_EXPI];
     if (x < 0) return false;
     this.removeExpireIndex(x);
-    this.expi[e] = -1;
+    this.ent[e * W + F_EXPI] = -1;
     return true;
   }
 
@@ -440,7 +477,7 @@ export class Keyspace {
       const moved = this.expEnt[last];
       this.expEnt[x] = moved;
       this.expAt[x] = this.expAt[last];
-      this.expi[moved] = x;
+      this.ent[moved * W + F_EXPI] = x;
     }
     this.expCount = last;
   }
@@ -519,7 +556,7 @@ export class Keyspace {
     if (!arenaCleared) {
       for (let e = 0; e < this.count; e++) {
         if (this.holdsObject(e)) this.releaseSlot(e);
-        this.arena.free(this.rec[e], this.recSize(e));
+        this.arena.free(this.entU[e * W + F_REC], this.recSize(e));
       }
     }
     this.count = 0;
@@ -529,13 +566,10 @@ export class Keyspace {
     this.objs = [];
     this.objFree = [];
     // Growable shared buffers cannot shrink: big index arrays are dropped for new small ones.
-    if (this.hash.length > 64) {
-      this.hash = growableU32(64, MAX_ENTRIES);
-      this.next = growableI32(64, MAX_ENTRIES);
-      this.rec = growableU32(64, MAX_ENTRIES);
-      this.meta = growableU32(64, MAX_ENTRIES);
-      this.expi = growableI32(64, MAX_ENTRIES);
-      this.table.setViews(int32View(this.hash), this.next);
+    if (this.ent.length > 64 * W) {
+      this.ent = growableI32(64 * W, MAX_ENTRIES * W);
+      this.entU = unsignedView(this.ent);
+      this.table.setViews(this.ent, this.ent);
     }
     if (this.expEnt.length > 64) {
       this.expEnt = growableI32(64, MAX_ENTRIES);
@@ -559,7 +593,7 @@ export class Keyspace {
         this.objs[slot] = undefined;
         if (obj !== undefined) take(obj);
       }
-      this.arena.free(this.rec[e], this.recSize(e));
+      this.arena.free(this.entU[e * W + F_REC], this.recSize(e));
     }
     this.count = e;
     if (e !== 0) return false;
@@ -570,7 +604,7 @@ export class Keyspace {
   /** Moves all contents of this keyspace into a fresh object and empties this one (SWAPDB). */
   swapWith(other: Keyspace): void {
     const fields = [
-      'count', 'hash', 'next', 'rec', 'meta', 'expi', 'table',
+      'count', 'ent', 'entU', 'table',
       'expCount', 'expEnt', 'expAt', 'avgTtl', 'objs', 'objFree', 'snap',
     ] as const;
     const a = this as unknown as Record<string, unknown>;
@@ -585,8 +619,7 @@ export class Keyspace {
   /** Bytes of typed arrays held by this keyspace (memory accounting). */
   overheadBytes(): number {
     return (
-      this.hash.byteLength + this.next.byteLength + this.rec.byteLength + this.meta.byteLength +
-      this.expi.byteLength + this.expEnt.byteLength + this.expAt.byteLength + this.table.bytes()
+      this.ent.byteLength + this.expEnt.byteLength + this.expAt.byteLength + this.table.bytes()
     );
   }
 
@@ -601,12 +634,12 @@ export class Keyspace {
     };
     const u8 = this.arena.u8;
     const linked = this.table.check(this.count + 1, (e) => {
-      if (hashBytes(u8, this.keyOff(e), this.keyLen(e)) !== this.hash[e]) fail(`stale hash at ${e}`);
+      if ((hashBytes(u8, this.keyOff(e), this.keyLen(e)) | 0) !== this.ent[e * W + F_HASH]) fail(`stale hash at ${e}`);
     });
     if (linked !== this.count) fail(`${linked} keys linked, count ${this.count}`);
     let withTtl = 0;
     for (let e = 0; e < this.count; e++) {
-      const x = this.expi[e];
+      const x = this.ent[e * W + F_EXPI];
       if (x < 0) continue;
       withTtl++;
       if (x >= this.expCount || this.expEnt[x] !== e) fail(`expiry back-pointer of entry ${e}`);

@@ -107,18 +107,18 @@ export function rdbTypeOf(type: number, enc: number): number {
 }
 
 /** The parts of a keyspace a value is read from (a Keyspace, or a Db). */
-export type EntryReader = Pick<Keyspace, 'meta' | 'valView' | 'getObject' | 'arena'>;
+export type EntryReader = Pick<Keyspace, 'metaOf' | 'valView' | 'getObject' | 'arena'>;
 
 /** Writes entry e's RDB type byte and value (rdbSaveObjectType + rdbSaveObject). */
 export function writeValue(w: RdbWriter, ks: EntryReader, e: number, compress: boolean): void {
-  const m = ks.meta[e];
+  const m = ks.metaOf(e);
   w.byte(rdbTypeOf(m & 15, (m >>> 4) & 15));
   writeValueBody(w, ks, e, compress);
 }
 
 /** Writes entry e's value without its type byte (rdbSaveObject). */
 export function writeValueBody(w: RdbWriter, ks: EntryReader, e: number, compress: boolean): void {
-  const m = ks.meta[e];
+  const m = ks.metaOf(e);
   const type = m & 15;
   const enc = (m >>> 4) & 15;
   switch (type) {

@@ -593,7 +593,7 @@ describe('setElements (for SORT)', () => {
       const k = Buffer.from(name);
       const e = db.add(k, 0, k.length, hashBytes(k, 0, k.length), 0, 0);
       db.setObject(e, obj);
-      db.meta[e] = OBJ_SET | (enc << 4);
+      db.setMeta(e, OBJ_SET | (enc << 4));
       return e;
     };
     const is = new IntSet();

@@ -50,11 +50,11 @@ function checkStructure(ks: Keyspace): void {
   const walk = (t: Int32Array, isT1: boolean): void => {
     const mask = t.length - 1;
     for (let i = 0; i < t.length; i++) {
-      for (let e = t[i] - 1; e >= 0; e = ks.next[e] - 1) {
+      for (let e = t[i] - 1; e >= 0; e = ks.nextOf(e)) {
         check(e < ks.count, `entry ${e} beyond count ${ks.count}`);
         check(seen[e] === 0, `entry ${e} linked twice`);
         seen[e] = 1;
-        check((ks.hash[e] & mask) === i, `entry ${e} not in the bucket of its hash`);
+        check((ks.hashOf(e) & mask) === i, `entry ${e} not in the bucket of its hash`);
         if (isT1) n1++;
         else n0++;
       }
@@ -68,14 +68,14 @@ function checkStructure(ks: Keyspace): void {
   // Expiry index: a dense array with back-pointers.
   let withTtl = 0;
   for (let e = 0; e < ks.count; e++) {
-    const x = ks.expi[e];
+    const x = ks.expIndex(e);
     if (x >= 0) {
       withTtl++;
       check(x < ks.expCount && ks.expEnt[x] === e, `expiry back-pointer of entry ${e}`);
     }
   }
   expect(withTtl).toBe(ks.expCount);
-  for (let x = 0; x < ks.expCount; x++) check(ks.expi[ks.expEnt[x]] === x, `expiry slot ${x}`);
+  for (let x = 0; x < ks.expCount; x++) check(ks.expIndex(ks.expEnt[x]) === x, `expiry slot ${x}`);
 }
 
 interface ModelEntry {
@@ -254,14 +254,14 @@ describe('Keyspace against a Map model', () => {
     for (let i = 0; i < 100; i++) {
       const e = add(ks, `o:${i}`, Buffer.alloc(0));
       ks.setObject(e, { n: i });
-      ks.meta[e] = (ks.meta[e] & ~15) | OBJ_LIST;
+      ks.setMeta(e, (ks.metaOf(e) & ~15) | OBJ_LIST);
     }
     for (let i = 0; i < 100; i += 2) ks.delete(find(ks, `o:${i}`));
     for (let i = 1; i < 100; i += 2) expect(ks.getObject(find(ks, `o:${i}`))).toEqual({ n: i });
     for (let i = 0; i < 50; i++) {
       const e = add(ks, `p:${i}`, Buffer.alloc(0));
       ks.setObject(e, { p: i });
-      ks.meta[e] = (ks.meta[e] & ~15) | OBJ_LIST;
+      ks.setMeta(e, (ks.metaOf(e) & ~15) | OBJ_LIST);
     }
     expect(ks.objs.length).toBe(100); // freed slots were reused
     for (let i = 1; i < 100; i += 2) expect(ks.getObject(find(ks, `o:${i}`))).toEqual({ n: i });

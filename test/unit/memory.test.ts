@@ -99,7 +99,7 @@ describe('lazy free', () => {
     const k = bytes('obj');
     const e = ks.add(k, 0, k.length, hashBytes(k, 0, k.length), 0, 0);
     ks.setObject(e, inner);
-    ks.meta[e] = 4 | (2 << 4); // a hashtable-encoded hash
+    ks.setMeta(e, 4 | (2 << 4)); // a hashtable-encoded hash
     expect(arena.usedBytes).toBeGreaterThan(0);
     let steps = 0;
     while (!d.freeSome(1000)) steps++;

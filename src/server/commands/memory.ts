@@ -136,7 +136,7 @@ function memoryStatsCommand(c: Client): void {
     w.bulkString(`db.${db.id}`);
     w.mapHeader(3);
     const ks = db.ks;
-    int('overhead.hashtable.main', ks.hash.byteLength + ks.next.byteLength + ks.rec.byteLength + ks.meta.byteLength + ks.expi.byteLength + ks.table.bytes());
+    int('overhead.hashtable.main', ks.ent.byteLength + ks.table.bytes());
     int('overhead.hashtable.expires', ks.expEnt.byteLength + ks.expAt.byteLength);
     int('overhead.hashtable.slot-to-keys', 0);
   }

@@ -165,7 +165,7 @@ function debugObject(c: Client, argv: Argv): void {
   const clock = srv.lruClock;
   const idle = clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru);
   c.w.simple(
-    `Value at:0x${(db.ks.rec[e] * 8).toString(16)} refcount:${refcount} encoding:${ENCODING_NAMES[enc] ?? 'unknown'} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
+    `Value at:0x${(db.ks.recOf(e) * 8).toString(16)} refcount:${refcount} encoding:${ENCODING_NAMES[enc] ?? 'unknown'} serializedlength:${serialized} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 

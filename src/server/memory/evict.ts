@@ -199,10 +199,10 @@ export class Evictor {
       if (e < 0) return;
       let score: number;
       if (this.kind === P_LRU) {
-        const lru = ks.meta[e] >>> 8;
+        const lru = ks.lru(e);
         score = (clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru)) * 1000;
       } else if (this.kind === P_LFU) {
-        score = 255 - lfuDecay(ks.meta[e] >>> 8, decay, now);
+        score = 255 - lfuDecay(ks.lru(e), decay, now);
       } else {
         score = -ks.getExpire(e);
       }
