@@ -372,6 +372,35 @@ describe('traversal, seek and editing', () => {
     expect(lpNext(lp, lpLast(lp))).toBe(-1);
   });
 
+  test('a source inside the listpack itself (short: copied first; long: overlap test) survives the move', () => {
+    for (const len of [5, 64, 65, 300]) {
+      const vals = [pat(len, 1), b('mid'), pat(len, 2), b('tail')];
+      const model = [...vals];
+      let lp = lpNew(4096); // room for every edit: the entries move inside the same array
+      for (const v of vals) lp = lpAppend(lp, v);
+      // Each source is a view of an entry's bytes in lp, so the splice moves them.
+      const viewOf = (i: number): [Uint8Array, number, number] => {
+        const e = new LpEntry();
+        lpGet(lp, lpSeek(lp, i), e);
+        return [lp, e.strOff, e.strLen];
+      };
+      let [s, o, n] = viewOf(2);
+      lp = lpPrepend(lp, s, o, n);
+      model.unshift(model[2]!);
+      [s, o, n] = viewOf(1);
+      lp = lpInsert(lp, lpSeek(lp, 3), LP_BEFORE, s, o, n);
+      model.splice(3, 0, model[1]!);
+      [s, o, n] = viewOf(0);
+      lp = lpReplace(lp, lpSeek(lp, 2), s, o, n);
+      model[2] = model[0]!;
+      [s, o, n] = viewOf(1);
+      lp = lpAppend(lp, s, o, n);
+      model.push(model[1]!);
+      expectModel(lp, model);
+      expect(lpValidate(lp.subarray(0, lpBytes(lp)))).toBe(true);
+    }
+  });
+
   test('insert, replace and delete at head, middle and tail', () => {
     let model = ['a', 'b', 'c'].map(b);
     let lp = build(model);
