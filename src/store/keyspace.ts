@@ -11,8 +11,8 @@
  * Why rows and not a typed array per field: a lookup of a key that is not in the CPU cache reads
  * every field of its entry (hash to compare, rec to reach the key bytes, expi for the TTL, meta
  * for the type and the LRU clock). In separate arrays that is a cache miss per field; in one
- * 20-byte row it is one miss, two when the row straddles a line. Measured with 100k random keys
- * (redis-benchmark -r 100000): see docs/benchmarks.md, "Keyspace rows".
+ * 20-byte row it is one miss, two when the row straddles a line. In-process GET over 1M random
+ * keys took a third less time (bench/hotpath.ts --keys; docs/benchmarks.md, "Keyspace rows").
  *
  * Buckets are a ChainedTable (chained-table.ts, shared with ByteDict and the skiplist's dict):
  * separate chaining through `next`, two tables and incremental rehashing as in Redis's dict, so
@@ -178,18 +178,18 @@ export class Keyspace {
   // ---- records -------------------------------------------------------------------------------
 
   keyOff(e: number): number {
-    const p = this.entU[e * W + F_REC] * 8;
+    const p = this.recOf(e) * 8;
     return p + lenSize(readLen(this.arena.u8, p));
   }
 
   keyLen(e: number): number {
-    return readLen(this.arena.u8, this.entU[e * W + F_REC] * 8);
+    return readLen(this.arena.u8, this.recOf(e) * 8);
   }
 
   /** Offset of the value's length field. */
   private vlenPos(e: number): number {
     const u8 = this.arena.u8;
-    const p = this.entU[e * W + F_REC] * 8;
+    const p = this.recOf(e) * 8;
     const kl = readLen(u8, p);
     return p + lenSize(kl) + kl;
   }
@@ -205,7 +205,7 @@ export class Keyspace {
 
   private recSize(e: number): number {
     const u8 = this.arena.u8;
-    const p = this.entU[e * W + F_REC] * 8;
+    const p = this.recOf(e) * 8;
     const kl = readLen(u8, p);
     const q = p + lenSize(kl) + kl;
     const vl = readLen(u8, q);
@@ -233,7 +233,7 @@ export class Keyspace {
 
   /** Whether entry e's value is a JS object (see isObjectValue). */
   holdsObject(e: number): boolean {
-    const m = this.entU[e * W + F_META];
+    const m = this.metaOf(e);
     return isObjectValue(m & 15, (m >>> 4) & 15);
   }
 
@@ -245,7 +245,7 @@ export class Keyspace {
 
   keyEquals(e: number, b: Uint8Array, o: number, n: number): boolean {
     const u8 = this.arena.u8;
-    let p = this.entU[e * W + F_REC] * 8;
+    let p = this.recOf(e) * 8;
     const kl = readLen(u8, p);
     if (kl !== n) return false;
     p += lenSize(kl);
@@ -283,23 +283,23 @@ export class Keyspace {
   }
 
   type(e: number): number {
-    return this.entU[e * W + F_META] & 15;
+    return this.metaOf(e) & 15;
   }
 
   encoding(e: number): number {
-    return (this.entU[e * W + F_META] >>> 4) & 15;
+    return (this.metaOf(e) >>> 4) & 15;
   }
 
   setEncoding(e: number, enc: number): void {
-    this.entU[e * W + F_META] = (this.entU[e * W + F_META] & ~0xf0) | (enc << 4);
+    this.setMeta(e, (this.metaOf(e) & ~0xf0) | (enc << 4));
   }
 
   lru(e: number): number {
-    return this.entU[e * W + F_META] >>> 8;
+    return this.metaOf(e) >>> 8;
   }
 
   touch(e: number, clock: number): void {
-    this.entU[e * W + F_META] = (this.entU[e * W + F_META] & 0xff) | (clock << 8);
+    this.setMeta(e, (this.metaOf(e) & 0xff) | (clock << 8));
   }
 
   // ---- lookup and insert ---------------------------------------------------------------------
@@ -356,7 +356,7 @@ export class Keyspace {
   resizeValue(e: number, vlen: number, keep: number): number {
     const arena = this.arena;
     let u8 = arena.u8;
-    const p = this.entU[e * W + F_REC] * 8;
+    const p = this.recOf(e) * 8;
     const kl = readLen(u8, p);
     const q = p + lenSize(kl) + kl;
     const oldVl = readLen(u8, q);
@@ -379,7 +379,7 @@ export class Keyspace {
       const ov = q + lenSize(oldVl);
       u8.copyWithin(nv, ov, ov + keep);
     }
-    arena.free(this.entU[e * W + F_REC], oldSize);
+    arena.free(this.recOf(e), oldSize);
     this.entU[e * W + F_REC] = r;
     return nv;
   }
@@ -401,8 +401,8 @@ export class Keyspace {
     table.unlink(e + 1);
     const size = this.recSize(e);
     if (this.holdsObject(e)) this.objFree.push(this.releaseSlot(e));
-    this.arena.free(this.entU[e * W + F_REC], size);
-    if (this.ent[e * W + F_EXPI] >= 0) this.removeExpireIndex(this.ent[e * W + F_EXPI]);
+    this.arena.free(this.recOf(e), size);
+    if (this.expIndex(e) >= 0) this.removeExpireIndex(this.expIndex(e));
     const last = this.count - 1;
     if (e !== last) this.moveEntry(last, e);
     this.count = last;
@@ -413,9 +413,9 @@ export class Keyspace {
   private moveEntry(from: number, to: number): void {
     if (this.snap !== null) this.snap.moving(this, from, to);
     this.table.move(from + 1, to + 1); // hash, next and the link
-    this.entU[to * W + F_REC] = this.entU[from * W + F_REC];
-    this.entU[to * W + F_META] = this.entU[from * W + F_META];
-    const x = this.ent[from * W + F_EXPI];
+    this.entU[to * W + F_REC] = this.recOf(from);
+    this.entU[to * W + F_META] = this.metaOf(from);
+    const x = this.expIndex(from);
     this.ent[to * W + F_EXPI] = x;
     if (x >= 0) this.expEnt[x] = to;
   }
@@ -441,12 +441,12 @@ export class Keyspace {
 
   /** Absolute unix-ms expiry of e, or -1. */
   getExpire(e: number): number {
-    const x = this.ent[e * W + F_EXPI];
+    const x = this.expIndex(e);
     return x < 0 ? -1 : this.expAt[x];
   }
 
   setExpire(e: number, at: number): void {
-    const x = this.ent[e * W + F_EXPI];
+    const x = this.expIndex(e);
     if (x >= 0) {
       this.expAt[x] = at;
       return;
@@ -464,7 +464,7 @@ export class Keyspace {
 
   /** Removes e's TTL; returns false when it had none. */
   persist(e: number): boolean {
-    const x = this.ent[e * W + F_EXPI];
+    const x = this.expIndex(e);
     if (x < 0) return false;
     this.removeExpireIndex(x);
     this.ent[e * W + F_EXPI] = -1;
@@ -556,7 +556,7 @@ export class Keyspace {
     if (!arenaCleared) {
       for (let e = 0; e < this.count; e++) {
         if (this.holdsObject(e)) this.releaseSlot(e);
-        this.arena.free(this.entU[e * W + F_REC], this.recSize(e));
+        this.arena.free(this.recOf(e), this.recSize(e));
       }
     }
     this.count = 0;
@@ -593,7 +593,7 @@ export class Keyspace {
         this.objs[slot] = undefined;
         if (obj !== undefined) take(obj);
       }
-      this.arena.free(this.entU[e * W + F_REC], this.recSize(e));
+      this.arena.free(this.recOf(e), this.recSize(e));
     }
     this.count = e;
     if (e !== 0) return false;
@@ -634,12 +634,12 @@ export class Keyspace {
     };
     const u8 = this.arena.u8;
     const linked = this.table.check(this.count + 1, (e) => {
-      if ((hashBytes(u8, this.keyOff(e), this.keyLen(e)) | 0) !== this.ent[e * W + F_HASH]) fail(`stale hash at ${e}`);
+      if ((hashBytes(u8, this.keyOff(e), this.keyLen(e)) | 0) !== this.hashOf(e)) fail(`stale hash at ${e}`);
     });
     if (linked !== this.count) fail(`${linked} keys linked, count ${this.count}`);
     let withTtl = 0;
     for (let e = 0; e < this.count; e++) {
-      const x = this.ent[e * W + F_EXPI];
+      const x = this.expIndex(e);
       if (x < 0) continue;
       withTtl++;
       if (x >= this.expCount || this.expEnt[x] !== e) fail(`expiry back-pointer of entry ${e}`);
