@@ -48,7 +48,7 @@ import { adjustOpenFilesLimit } from './fd-limit.ts';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from './protected-mode.ts';
 import { newTicketKeys, TlsAcceptor, tlsSetup, type TlsConfigValues } from './tls.ts';
 import { adoptSocket } from './socket-reader.ts';
-import { SocketTransport, type IoPool, type IoPoolFactory } from './transport.ts';
+import { SocketTransport, drainSocketWrites, type IoPool, type IoPoolFactory } from './transport.ts';
 import { Stats } from './stats.ts';
 import type { Acl } from '../acl/acl.ts';
 import { aclDenial, aclExecDenial, createAcl } from './acl-guard.ts';
@@ -193,7 +193,10 @@ export class Server implements KeyspaceServices, ServerContext {
   sentinelMode = false;
   shuttingDown = false;
   /** Called with the exit code when SHUTDOWN or a signal ends the server. */
-  onExit: (code: number) => void = (code) => process.exit(code);
+  onExit: (code: number) => void = (code) => {
+    drainSocketWrites();
+    process.exit(code);
+  };
 
   constructor(opts: ServerOptions) {
     this.config = opts.config;

@@ -26,10 +26,44 @@ export interface Transport {
   abort(): void;
 }
 
-/** A socket owned by the main thread (io-threads 1); writes go straight to its handle (socket-write.ts). */
+/*
+ * Replies to main-thread sockets are written at the end of the event-loop turn, not as each
+ * client's batch ends: as Redis writes them from beforeSleep (handleClientsWithPendingWrites)
+ * after the whole epoll batch has been read and run. Why: a write to a loopback socket whose
+ * reader sleeps wakes that reader (the kernel's wake-up is most of the write's cost); writes made
+ * back to back, after every read of the turn, find it awake more often. The queue is FIFO across
+ * all clients, so each client's bytes keep their order; end() writes everything queued first.
+ * The drain runs from setImmediate (Node's check phase, right after the poll phase's I/O).
+ */
+const queuedTransports: SocketTransport[] = [];
+const queuedBytes: Uint8Array[] = [];
+let drainScheduled = false;
+
+/** Writes every queued reply (end of the event-loop turn, or before a socket is ended). */
+export function drainSocketWrites(): void {
+  drainScheduled = false;
+  const n = queuedTransports.length;
+  for (let i = 0; i < n; i++) {
+    const t = queuedTransports[i]!;
+    const b = queuedBytes[i]!;
+    queuedBytes[i] = EMPTY;
+    t.deferred -= b.length;
+    if (!t.dead) t.out.write(b);
+  }
+  queuedTransports.length = 0;
+  queuedBytes.length = 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A socket owned by the main thread (io-threads 1); writes go to its handle (socket-write.ts) at the end of the turn. */
 export class SocketTransport implements Transport {
   readonly sock: Socket;
-  private readonly out: SocketWriter;
+  readonly out: SocketWriter;
+  /** Bytes queued for the end of the turn. */
+  deferred = 0;
+  /** Destroyed: queued bytes are dropped. */
+  dead = false;
 
   constructor(sock: Socket) {
     this.sock = sock;
@@ -37,22 +71,31 @@ export class SocketTransport implements Transport {
   }
 
   write(bytes: Uint8Array): void {
-    this.out.write(bytes);
+    queuedTransports.push(this);
+    queuedBytes.push(bytes);
+    this.deferred += bytes.length;
+    if (!drainScheduled) {
+      drainScheduled = true;
+      setImmediate(drainSocketWrites);
+    }
   }
 
   get pendingBytes(): number {
-    return this.out.queued;
+    return this.out.queued + this.deferred;
   }
 
   end(): void {
+    drainSocketWrites();
     this.sock.end();
   }
 
   destroy(): void {
+    this.dead = true;
     this.sock.destroy();
   }
 
   abort(): void {
+    this.dead = true;
     this.sock.destroy();
   }
 }
