@@ -8,6 +8,7 @@ import { NOT_INTEGER, WRONGTYPE } from '../protocol/errors.ts';
 import type { Db } from '../store/db.ts';
 import { ENC_EMBSTR, ENC_INT, ENC_RAW, OBJ_STRING } from '../store/keyspace.ts';
 import type { CommandClient } from './context.ts';
+import { copyBytes } from '../util/bytes.ts';
 
 export const INT64_MAX = 9223372036854775807n;
 export const INT64_MIN = -9223372036854775808n;
@@ -104,8 +105,7 @@ export function storeString(
     v = db.valOff(e);
   }
   const u8 = db.arena.u8;
-  if (n < 64) for (let i = 0; i < n; i++) u8[v + i] = b[o + i];
-  else u8.set(b.subarray(o, o + n), v);
+  copyBytes(u8, v, b, o, n);
   return e;
 }
 

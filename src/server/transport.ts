@@ -46,15 +46,12 @@ export function drainSocketWrites(): void {
   for (let i = 0; i < n; i++) {
     const t = queuedTransports[i]!;
     const b = queuedBytes[i]!;
-    queuedBytes[i] = EMPTY;
     t.deferred -= b.length;
     if (!t.dead) t.out.write(b);
   }
   queuedTransports.length = 0;
   queuedBytes.length = 0;
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** A socket owned by the main thread (io-threads 1); writes go to its handle (socket-write.ts) at the end of the turn. */
 export class SocketTransport implements Transport {

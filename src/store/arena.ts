@@ -12,9 +12,10 @@
  * length from its buffer on every element access, which makes byte loops over the arena ~3x
  * slower (34-byte copy: 58 ns against 18 ns; bench/arena-views.ts, and docs/benchmarks.md, "Arena
  * views and the inlining budget"). A growable SAB never shrinks, so a fixed-length view of it is
- * always in bounds and V8 treats it as a plain array. The price: `u8` is a new view after every growth. An older view still reads and
- * writes its bytes correctly (the memory does not move) but does not reach bytes added later, so
- * code that allocates must read `arena.u8` again before touching what it allocated.
+ * always in bounds and V8 treats it as a plain array. The price: `u8` is a new view after every
+ * growth. An older view still reads and writes its bytes correctly (the memory does not move) but
+ * does not reach bytes added later, so code that allocates must read `arena.u8` again before
+ * touching what it allocated.
  *
  * Allocation is by size class: 8-byte steps up to 4 KiB (512 classes, no waste beyond
  * alignment), then four classes per doubling (at most 25% waste for big values, like jemalloc's
@@ -141,7 +142,7 @@ export class Arena {
  * the view (the memory does not move): the owner keeps the returned array and must not hold an
  * old one across a growth.
  */
-type IndexArray = Uint32Array | Int32Array | Float64Array;
+type IndexArray = Int32Array | Float64Array;
 type IndexCtor<T extends IndexArray> = new (b: SharedArrayBuffer, o: number, n: number) => T;
 
 function sharedArray<T extends IndexArray>(C: IndexCtor<T> & { BYTES_PER_ELEMENT: number }, initial: number, max: number): T {

@@ -34,6 +34,7 @@ import { Arena } from './arena.ts';
 import type { StoredObject } from './keyspace.ts';
 import { hashBytes } from './hash.ts';
 import { ChainedTable, MIN_TABLE } from './chained-table.ts';
+import { copyBytes } from '../util/bytes.ts';
 
 const MIN_ENTRIES = 4;
 /** Arrays up to this size are plain (copied when doubled); beyond, resizable in place. */
@@ -147,13 +148,9 @@ export class ByteDict implements StoredObject {
     this.recBytes += Arena.capacity(size);
     const u8 = this.arena.u8; // after alloc: the arena may have grown
     let p = writeLen(u8, r * 8, n);
-    if (n < 64) for (let i = 0; i < n; i++) u8[p + i] = b[o + i];
-    else u8.set(b.subarray(o, o + n), p);
+    copyBytes(u8, p, b, o, n);
     p = writeLen(u8, p + n, vn);
-    if (vn > 0 && vb !== null) {
-      if (vn < 64) for (let i = 0; i < vn; i++) u8[p + i] = vb[vo + i];
-      else u8.set(vb.subarray(vo, vo + vn), p);
-    }
+    if (vn > 0 && vb !== null) copyBytes(u8, p, vb, vo, vn);
     return r;
   }
 

@@ -332,8 +332,7 @@ export class Keyspace {
     const r = this.arena.alloc(size);
     const u8 = this.arena.u8;
     let p = writeLen(u8, r * 8, n);
-    if (n < 64) for (let i = 0; i < n; i++) u8[p + i] = b[o + i];
-    else u8.set(b.subarray(o, o + n), p);
+    copyBytes(u8, p, b, o, n);
     p += n;
     writeLen(u8, p, vlen);
     this.entU[e * W + F_REC] = r;
@@ -402,7 +401,8 @@ export class Keyspace {
     const size = this.recSize(e);
     if (this.holdsObject(e)) this.objFree.push(this.releaseSlot(e));
     this.arena.free(this.recOf(e), size);
-    if (this.expIndex(e) >= 0) this.removeExpireIndex(this.expIndex(e));
+    const x = this.expIndex(e);
+    if (x >= 0) this.removeExpireIndex(x);
     const last = this.count - 1;
     if (e !== last) this.moveEntry(last, e);
     this.count = last;

@@ -62,6 +62,7 @@
  */
 import { native } from '../native/addon.ts';
 import { parseInt64 } from '../util/numbers.ts';
+import { copyBytes } from '../util/bytes.ts';
 
 export const LP_HDR_SIZE = 6;
 export const LP_EOF = 0xff;
@@ -705,7 +706,7 @@ function insertAt(lp: Uint8Array, p: number, replace: boolean, s: Uint8Array, of
   const v = len <= 20 ? parseInt64(s, off, len) : null;
   if (v !== null) return splice(lp, p, replace, KIND_INT, encodeInt(v, intenc, 0), intenc, 0, 0);
   if (len <= SMALL_SOURCE) {
-    for (let i = 0; i < len; i++) srcCopy[i] = s[off + i]!;
+    copyBytes(srcCopy, 0, s, off, len);
     return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), srcCopy, 0, len);
   }
   if (sourceInside(lp, s, off, len)) return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), s.slice(off, off + len), 0, len);

@@ -72,6 +72,7 @@ import { lenSize, readLen } from './record.ts';
 import { Arena } from './arena.ts';
 import { hashBytes } from './hash.ts';
 import { ChainedTable, MIN_TABLE } from './chained-table.ts';
+import { copyBytes } from '../util/bytes.ts';
 
 export const MAX_LEVEL = 32;
 /** Null node id (the header's id; the header is never a member). */
@@ -461,8 +462,7 @@ export class Skiplist {
       u8[p + 3] = n & 0xff;
       p += 4;
     }
-    if (n < 64) for (let i = 0; i < n; i++) u8[p + i] = b[o + i];
-    else u8.set(b.subarray(o, o + n), p);
+    copyBytes(u8, p, b, o, n);
     const i32 = this.i32;
     this.f64[x] = score;
     i32[x * 2 + W_MEM] = mem;
