@@ -1,5 +1,6 @@
 # The native addons, built by scripts/build-native.ts on npm install (node-gyp, Node-API 8):
-#   spindle_native  native/core/: CRC16 key slots, HyperLogLog, listpack validation
+#   spindle_native  native/core/: CRC16 key slots, HyperLogLog, listpack validation, the
+#                   socket layer for main-thread clients (net.cc)
 #                   (node-addon-api, header-only). Needs only a C++ compiler.
 #   spindle_lua     native/lua/: the Lua engine (plain Node-API), linked against Debian's shared
 #                   liblua5.1; only when its headers are present (gyp variable with_lua).
@@ -12,7 +13,8 @@
         "native/core/addon.cc",
         "native/core/crc16.cc",
         "native/core/hll.cc",
-        "native/core/listpack.cc"
+        "native/core/listpack.cc",
+        "native/core/net.cc"
       ],
       "include_dirs": ["node_modules/node-addon-api"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-ffp-contract=off"],

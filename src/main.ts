@@ -18,6 +18,7 @@ import { Acl } from './acl/acl.ts';
 import { loadUsersAtStartup } from './server/acl-guard.ts';
 import { MetricsEndpoint } from './server/metrics/http.ts';
 import { disableNative, nativeUnavailable } from './native/addon.ts';
+import { nativeNetEnabled } from './server/native-net.ts';
 
 // Sentinel mode (`spindle-server sentinel.conf --sentinel`, bin/spindle-sentinel): the same Server
 // with the sentinel command table and no dataset, AOF, replication, cluster or scripting.
@@ -65,7 +66,8 @@ if (aclError !== null) {
   process.exit(1);
 }
 const log = server.log;
-// The native addon (HyperLogLog, listpack validation): `native-addon no` forces TypeScript.
+// The native addon (HyperLogLog, listpack validation, client sockets): `native-addon no` forces
+// TypeScript and Node's sockets.
 if (config.get('native-addon') === 'no') disableNative('forced off by native-addon no');
 log.notice('oO0OoO0OoO0Oo Spindle is starting oO0OoO0OoO0Oo');
 log.notice(
@@ -97,7 +99,10 @@ if (noScripting !== '') {
   if (notes !== '') log.warning(`WARNING Lua scripting runs without some libraries: ${notes}`);
   else log.notice('Lua scripting: Lua 5.1 (Debian liblua5.1) with cjson, bit, struct and cmsgpack');
 }
-if (nativeUnavailable() === '') log.notice('Native addon: in use (HyperLogLog, listpack validation)');
+if (nativeUnavailable() === '') {
+  const sockets = nativeNetEnabled() ? 'client sockets' : 'not client sockets (SPINDLE_NATIVE_NET=0)';
+  log.notice(`Native addon: in use (HyperLogLog, listpack validation, ${sockets})`);
+}
 else log.notice(`Native addon: not in use, ${nativeUnavailable()}; running on the TypeScript paths`);
 // shutdown-on-sigterm / shutdown-on-sigint: default, or save / nosave / now / force.
 const onSignal = (sig: string) => () => {

@@ -75,5 +75,6 @@ inline bool GetRange(const Napi::CallbackInfo& info, size_t oi, size_t li, const
 void InitCrc16(Napi::Env env, Napi::Object exports);
 void InitHll(Napi::Env env, Napi::Object exports);
 void InitListpack(Napi::Env env, Napi::Object exports);
+void InitNet(Napi::Env env, Napi::Object exports);
 
 }  // namespace spindle

@@ -29,6 +29,14 @@ export interface NativeCore {
   hllValid(v: Uint8Array, off: number, len: number): boolean;
   lpValidate(bytes: Uint8Array, size: number): boolean;
   lpFind(lp: Uint8Array, p: number, s: Uint8Array, off: number, len: number, skip: number): number;
+  // The socket layer (native/core/net.cc; src/server/native-net.ts).
+  netInit(readBuffer: Uint8Array, records: Int32Array, pending: Float64Array, dispatch: (from: number, to: number) => void): void;
+  netOpen(fd: number): number;
+  netFd(slot: number): number;
+  netWrite(slots: Int32Array, bytes: Uint8Array[], n: number): number;
+  netEnd(slot: number): void;
+  netClose(slot: number): void;
+  netPause(slot: number, paused: boolean): void;
 }
 
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../build/Release/spindle_native.node', import.meta.url));

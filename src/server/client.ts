@@ -39,7 +39,7 @@ export class Client implements ParserSink, CommandClient {
   io: object | null = null;
   readonly addr: string;
   readonly laddr: string;
-  readonly fd: number;
+  fd: number;
   /**
    * Redis's islocalClient: a unix socket, a TCP peer at exactly 127.0.0.1 or ::1, or no
    * connection at all (socketless clients). Fixed at accept, so it holds in both I/O modes.

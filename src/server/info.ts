@@ -27,6 +27,7 @@ import { REDIS_VERSION, SPINDLE_VERSION } from './server.ts';
 import { functionsOf } from '../scripting/functions.ts';
 import { luaEngine, scriptingUnavailable } from '../scripting/lua-engine.ts';
 import { native } from '../native/addon.ts';
+import { nativeNetEnabled } from './native-net.ts';
 import { aofInfoFields } from '../persistence/aof.ts';
 import { loadingInfoFields, rdbInfoFields } from '../persistence/rdb-info.ts';
 import { replicationInfoFields, syncStats } from '../replication/info.ts';
@@ -539,6 +540,8 @@ function spindleFields(srv: Server): Fields {
     ['scripting', scriptingUnavailable() === '' ? 'available' : `unavailable (${scriptingUnavailable()})`],
     // The native addon (src/native/addon.ts): 0 when not built or forced off.
     ['native_addon', native !== null ? 1 : 0],
+    // Main-thread client sockets on the addon's socket layer (src/server/native-net.ts).
+    ['native_net', nativeNetEnabled() ? 1 : 0],
     ['gc_count', s.gcCount],
     ['gc_pause_total_ms', s.gcPauseTotalMs.toFixed(3)],
     ['gc_pause_max_ms', s.gcPauseMaxMs.toFixed(3)],

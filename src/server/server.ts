@@ -48,6 +48,7 @@ import { adjustOpenFilesLimit } from './fd-limit.ts';
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from './protected-mode.ts';
 import { newTicketKeys, TlsAcceptor, tlsSetup, type TlsConfigValues } from './tls.ts';
 import { adoptSocket } from './socket-reader.ts';
+import { adoptNative, nativeNetEnabled } from './native-net.ts';
 import { SocketTransport, drainSocketWrites, type IoPool, type IoPoolFactory } from './transport.ts';
 import { Stats } from './stats.ts';
 import type { Acl } from '../acl/acl.ts';
@@ -553,6 +554,15 @@ export class Server implements KeyspaceServices, ServerContext {
       this.io.assign(accepted, c, tls);
       return;
     }
+    if (!tls && nativeNetEnabled()) {
+      const t = adoptNative(accepted, (bytes) => this.onData(c, bytes), () => this.freeClient(c));
+      if (t !== null) {
+        c.sock = null;
+        c.fd = t.fd;
+        c.transport = t;
+        return;
+      }
+    }
     const sock = tls ? this.tls!.wrap(accepted, (bytes) => this.onData(c, bytes)) : adoptSocket(accepted, (bytes) => this.onData(c, bytes));
     c.sock = sock;
     c.transport = new SocketTransport(sock);
@@ -777,7 +787,7 @@ export class Server implements KeyspaceServices, ServerContext {
   processEventsWhileBusy(caller: Client, pump: () => void, isFunction = false): void {
     if (this.busyScript === null) {
       this.busyScript = caller;
-      caller.sock?.pause();
+      caller.transport?.pauseReading?.(true);
     }
     this.flush(caller);
     try {
@@ -794,7 +804,7 @@ export class Server implements KeyspaceServices, ServerContext {
     const c = this.busyScript;
     if (c === null) return;
     this.busyScript = null;
-    if (!c.closed) c.sock?.resume();
+    if (!c.closed) c.transport?.pauseReading?.(false);
     // A SHUTDOWN NOSAVE a worker took just as the script ended is carried out now.
     if (this.io !== null) this.shutdownNosaveBy(this.io.scriptEnded());
   }

@@ -1,6 +1,6 @@
 /*
  * Where a client's bytes go. A connected client has one Transport: its own socket (io-threads 1,
- * SocketTransport here) or an I/O worker that owns the socket (io-threads N, the pool's
+ * SocketTransport here, or the addon's socket layer, native-net.ts) or an I/O worker that owns the socket (io-threads N, the pool's
  * WorkerTransport). A socketless client has none and keeps its replies in its own writer. The
  * server writes replies and pushes, and closes clients, only through this interface, so both I/O
  * modes run the same code.
@@ -24,6 +24,8 @@ export interface Transport {
   destroy(): void;
   /** Closes now, dropping unsent output (over client-output-buffer-limit). */
   abort(): void;
+  /** Stops or restarts reading (a busy script's caller); absent where another thread reads. */
+  pauseReading?(paused: boolean): void;
 }
 
 /*
@@ -35,9 +37,36 @@ export interface Transport {
  * all clients, so each client's bytes keep their order; end() writes everything queued first.
  * The drain runs from setImmediate (Node's check phase, right after the poll phase's I/O).
  */
-const queuedTransports: SocketTransport[] = [];
+const queuedTransports: QueuedTransport[] = [];
 const queuedBytes: Uint8Array[] = [];
 let drainScheduled = false;
+/** Runs after each drain (native-net.ts hands the turn's batch to the addon). */
+let drainTail: (() => void) | null = null;
+
+/** A transport whose writes wait in the queue above. */
+export interface QueuedTransport {
+  /** Bytes queued for the end of the turn. */
+  deferred: number;
+  /** Closed: queued bytes are dropped. */
+  dead: boolean;
+  /** Called by the drain, in queue order. */
+  send(bytes: Uint8Array): void;
+}
+
+/** Queues bytes for t until the end of the event-loop turn. */
+export function queueWrite(t: QueuedTransport, bytes: Uint8Array): void {
+  queuedTransports.push(t);
+  queuedBytes.push(bytes);
+  t.deferred += bytes.length;
+  if (!drainScheduled) {
+    drainScheduled = true;
+    setImmediate(drainSocketWrites);
+  }
+}
+
+export function setDrainTail(fn: () => void): void {
+  drainTail = fn;
+}
 
 /** Writes every queued reply (end of the event-loop turn, or before a socket is ended). */
 export function drainSocketWrites(): void {
@@ -47,19 +76,18 @@ export function drainSocketWrites(): void {
     const t = queuedTransports[i]!;
     const b = queuedBytes[i]!;
     t.deferred -= b.length;
-    if (!t.dead) t.out.write(b);
+    if (!t.dead) t.send(b);
   }
   queuedTransports.length = 0;
   queuedBytes.length = 0;
+  if (drainTail !== null) drainTail();
 }
 
 /** A socket owned by the main thread (io-threads 1); writes go to its handle (socket-write.ts) at the end of the turn. */
-export class SocketTransport implements Transport {
+export class SocketTransport implements Transport, QueuedTransport {
   readonly sock: Socket;
   readonly out: SocketWriter;
-  /** Bytes queued for the end of the turn. */
   deferred = 0;
-  /** Destroyed: queued bytes are dropped. */
   dead = false;
 
   constructor(sock: Socket) {
@@ -68,13 +96,16 @@ export class SocketTransport implements Transport {
   }
 
   write(bytes: Uint8Array): void {
-    queuedTransports.push(this);
-    queuedBytes.push(bytes);
-    this.deferred += bytes.length;
-    if (!drainScheduled) {
-      drainScheduled = true;
-      setImmediate(drainSocketWrites);
-    }
+    queueWrite(this, bytes);
+  }
+
+  send(bytes: Uint8Array): void {
+    this.out.write(bytes);
+  }
+
+  pauseReading(paused: boolean): void {
+    if (paused) this.sock.pause();
+    else this.sock.resume();
   }
 
   get pendingBytes(): number {

@@ -1,0 +1,188 @@
+/*
+ * Main-thread client sockets on the addon's socket layer (native/core/net.cc).
+ *
+ * Why: with Node's sockets each read enters JavaScript through Node's stream glue (a read
+ * callback, a callback scope that drains the tick and microtask queues), and each write goes
+ * through a WriteWrap; at -P 1 that glue costs as much CPU as running the command. The addon
+ * polls the descriptors itself, reads every ready socket of a loop turn into one shared buffer,
+ * and enters JavaScript once per turn with the list of reads (dispatch below); the turn's replies
+ * go back in one call (the write queue's tail, transport.ts). This is Redis's own shape: read
+ * everything epoll reported, run it, write all replies before sleeping.
+ *
+ * A connection is adopted right after Node accepted it (paused, nothing read): the addon
+ * duplicates the descriptor and Node's socket is destroyed. Plain TCP and unix sockets on the main
+ * thread only; TLS clients and io-threads N keep Node's sockets. Off without the addon, or with
+ * SPINDLE_NATIVE_NET=0 in the environment (the start-up log says which is in use).
+ */
+import type { Socket } from 'node:net';
+import { native } from '../native/addon.ts';
+import { type QueuedTransport, type Transport, queueWrite, setDrainTail, drainSocketWrites } from './transport.ts';
+
+const READ_BUFFER = 1024 * 1024;
+const MAX_RECORDS = 8192;
+/** Connections the layer can hold at once; past that, clients get Node's sockets. */
+const MAX_SLOTS = 65536;
+
+let initialised = false;
+let readBuffer: Buffer;
+let records: Int32Array;
+let pending: Float64Array;
+/** The transport on each slot, or null once it closed. */
+const bySlot: Array<NativeTransport | null> = [];
+
+/** This turn's replies, handed to the addon in one call at the end of the drain. */
+let batchSlots = new Int32Array(1024);
+const batchBytes: Uint8Array[] = [];
+const batchTransports: NativeTransport[] = [];
+
+/** Whether accepted connections go to the addon's socket layer. */
+export function nativeNetEnabled(): boolean {
+  return native !== null && process.env.SPINDLE_NATIVE_NET !== '0';
+}
+
+function init(): void {
+  initialised = true;
+  readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER);
+  records = new Int32Array(3 * MAX_RECORDS);
+  pending = new Float64Array(MAX_SLOTS);
+  native!.netInit(readBuffer, records, pending, dispatch);
+  setDrainTail(flushBatch);
+}
+
+/*
+ * The turn's reads, records [from, to): each goes to its client in order; then the replies go
+ * out. A busy script pumps the event loop from inside a record, and the nested dispatch first
+ * takes the rest of the outer one's records (other clients' commands read in the same turn must
+ * get their -BUSY, as in Redis they would still be unread in the kernel): one cursor walks all of
+ * them, so each record runs once and in order.
+ */
+let cursor = 0;
+let end = 0;
+let depth = 0;
+
+function dispatch(from: number, to: number): void {
+  if (depth === 0) cursor = from;
+  end = to;
+  depth++;
+  try {
+    const rec = records;
+    while (cursor < end) {
+      const i = cursor++;
+      const t = bySlot[rec[3 * i]!];
+      if (t === null || t === undefined) continue;
+      const len = rec[3 * i + 2]!;
+      if (len > 0) {
+        const off = rec[3 * i + 1]!;
+        t.onRead(readBuffer.subarray(off, off + len));
+      } else {
+        t.lost(); // EOF or a failed read
+      }
+    }
+  } finally {
+    depth--;
+  }
+  drainSocketWrites();
+}
+
+/** Sends the replies queued for addon sockets since the last call (the drain's tail). */
+function flushBatch(): void {
+  const n = batchBytes.length;
+  if (n === 0) return;
+  const failures = native!.netWrite(batchSlots, batchBytes, n);
+  batchBytes.length = 0;
+  if (failures === 0) {
+    batchTransports.length = 0;
+    return;
+  }
+  const failed: NativeTransport[] = [];
+  for (let i = 0; i < n; i++) if (batchSlots[i] === -1) failed.push(batchTransports[i]!);
+  batchTransports.length = 0;
+  for (const t of failed) t.lost(); // EPIPE, ECONNRESET: the client is freed
+}
+
+/** A client socket owned by the addon. Replies are queued for the end of the turn, as SocketTransport's. */
+export class NativeTransport implements Transport, QueuedTransport {
+  readonly slot: number;
+  /** The addon's descriptor (CLIENT LIST fd). */
+  readonly fd: number;
+  deferred = 0;
+  dead = false;
+  readonly onRead: (bytes: Uint8Array) => void;
+  private readonly onLost: () => void;
+
+  constructor(slot: number, onRead: (bytes: Uint8Array) => void, onLost: () => void) {
+    this.slot = slot;
+    this.fd = native!.netFd(slot);
+    this.onRead = onRead;
+    this.onLost = onLost;
+  }
+
+  write(bytes: Uint8Array): void {
+    queueWrite(this, bytes);
+  }
+
+  /** From the queue's drain: into this turn's batch. */
+  send(bytes: Uint8Array): void {
+    const n = batchBytes.length;
+    if (n === batchSlots.length) {
+      const grown = new Int32Array(2 * n);
+      grown.set(batchSlots);
+      batchSlots = grown;
+    }
+    batchSlots[n] = this.slot;
+    batchBytes.push(bytes);
+    batchTransports.push(this);
+  }
+
+  get pendingBytes(): number {
+    return this.deferred + pending[this.slot]!;
+  }
+
+  /** The connection ended or failed: the server frees the client (which calls destroy). */
+  lost(): void {
+    if (!this.dead) this.onLost();
+  }
+
+  end(): void {
+    if (this.dead) return;
+    drainSocketWrites();
+    this.release();
+    native!.netEnd(this.slot);
+  }
+
+  destroy(): void {
+    if (this.dead) return;
+    this.release();
+    native!.netClose(this.slot);
+  }
+
+  abort(): void {
+    this.destroy();
+  }
+
+  pauseReading(paused: boolean): void {
+    if (!this.dead) native!.netPause(this.slot, paused);
+  }
+
+  private release(): void {
+    this.dead = true;
+    bySlot[this.slot] = null;
+  }
+}
+
+/**
+ * Moves the accepted connection `sock` (accepted with pauseOnConnect, nothing read) to the addon.
+ * Returns null when it cannot (no descriptor, no slot left): the caller keeps Node's socket.
+ */
+export function adoptNative(sock: Socket, onRead: (bytes: Uint8Array) => void, onLost: () => void): NativeTransport | null {
+  const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return null;
+  if (!initialised) init();
+  const slot = native!.netOpen(fd);
+  if (slot < 0) return null;
+  const t = new NativeTransport(slot, onRead, onLost);
+  bySlot[slot] = t;
+  // The addon has its own descriptor now; this one (never read) is closed.
+  sock.destroy();
+  return t;
+}
