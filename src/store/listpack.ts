@@ -148,9 +148,9 @@ export function lpShrinkToFit(lp: Uint8Array): Uint8Array {
   return n === lp.length ? lp : lp.slice(0, n);
 }
 
-/** Would adding `add` bytes keep the listpack within Redis's safety limit (lpSafeToAdd)? */
-export function lpSafeToAdd(lp: Uint8Array | null, add: number): boolean {
-  const len = lp === null ? 0 : getTotal(lp);
+/** Would adding `add` bytes keep the listpack (or one of `lp` bytes) within Redis's safety limit (lpSafeToAdd)? */
+export function lpSafeToAdd(lp: Uint8Array | number | null, add: number): boolean {
+  const len = lp === null ? 0 : typeof lp === 'number' ? lp : getTotal(lp);
   return len + add <= LP_MAX_SAFETY_SIZE;
 }
 
@@ -711,6 +711,39 @@ function insertAt(lp: Uint8Array, p: number, replace: boolean, s: Uint8Array, of
   }
   if (sourceInside(lp, s, off, len)) return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), s.slice(off, off + len), 0, len);
   return splice(lp, p, replace, KIND_STR, stringEncodedSize(len), s, off, len);
+}
+
+/**
+ * Replaces the entry at p with s[off, off+len) in place when the new entry has exactly the old
+ * one's size (the usual HSET of a same-length value), and returns whether it did. Nothing moves
+ * and the header is unchanged, so `u8` may be any array holding the listpack (the arena, with p
+ * an absolute offset): a write with no copy of the listpack out and back. Sources longer than
+ * SMALL_SOURCE are declined (they could overlap u8; the caller takes the general path).
+ */
+export function lpOverwrite(u8: Uint8Array, p: number, s: Uint8Array, off: number, len: number): boolean {
+  const old = entrySize(u8, p);
+  const v = len <= 20 ? parseInt64(s, off, len) : null;
+  if (v !== null) {
+    const enclen = encodeInt(v, intenc, 0);
+    if (enclen + lpBacklenSize(enclen) !== old) return false;
+    for (let i = 0; i < enclen; i++) u8[p + i] = intenc[i]!;
+    writeBacklen(u8, p + enclen, enclen);
+    return true;
+  }
+  if (len > SMALL_SOURCE) return false;
+  const enclen = stringEncodedSize(len);
+  if (enclen + lpBacklenSize(enclen) !== old) return false;
+  copyBytes(srcCopy, 0, s, off, len);
+  let o = p;
+  if (len < 64) {
+    u8[o++] = 0x80 | len;
+  } else {
+    u8[o++] = 0xe0 | (len >>> 8);
+    u8[o++] = len & 0xff;
+  }
+  for (let i = 0; i < len; i++) u8[o + i] = srcCopy[i]!;
+  writeBacklen(u8, p + enclen, enclen);
+  return true;
 }
 
 function insertIntAt(lp: Uint8Array, p: number, replace: boolean, v: number | bigint): Uint8Array {

@@ -51,6 +51,7 @@ import {
   lpMerge,
   lpNew,
   lpNext,
+  lpOverwrite,
   lpPrepend,
   lpPrependInteger,
   lpPrev,
@@ -752,6 +753,45 @@ function walkValidated(lp: Uint8Array): void {
   for (let p = lpLast(lp); p !== -1; p = lpPrev(lp, p)) back++;
   check(fwd === n && back === n, `walks disagree: ${fwd} ${back} ${n}`);
 }
+
+describe('lpOverwrite (in place, same size only)', () => {
+  // Each case: the listpack copied 37 bytes into a bigger array (as a record sits in the arena),
+  // the entry at index `at` overwritten there; the result must equal lpReplace's, byte for byte,
+  // when the sizes match, and nothing may change when they do not.
+  const cases: [string[], number, string, boolean][] = [
+    [['f', 'v1'], 1, 'v2', true],
+    [['f', 'abc'], 1, 'xyz', true],
+    [['f', '12'], 1, '99', true], // 7-bit integers
+    [['f', '12'], 1, '1000', false], // 13-bit integer: one byte more
+    [['f', 'abc'], 1, '123', false], // string to integer: smaller
+    [['f', 'x'.repeat(63)], 1, 'y'.repeat(63), true],
+    [['f', 'x'.repeat(64)], 1, 'y'.repeat(64), true], // 12-bit length header
+    [['f', 'x'.repeat(63)], 1, 'y'.repeat(64), false], // header grows
+    [['f', 'x'.repeat(65)], 1, 'y'.repeat(65), false], // longer than SMALL_SOURCE: declined
+    [['a', '1', 'b', '-7'], 3, '-8', true],
+    [['a', '1', 'b', '2'], 0, 'z', true],
+  ];
+  test.each(cases)('%j: entry %i := %s (in place: %s)', (values, at, nv, fits) => {
+    const lp = build(values);
+    const bytes = lpBytes(lp);
+    const arena = new Uint8Array(bytes + 100).fill(0xaa);
+    arena.set(lp.subarray(0, bytes), 37);
+    const before = arena.slice();
+    const p = lpSeek(lp, at);
+    const src = Buffer.from(`..${nv}..`);
+    const done = lpOverwrite(arena, 37 + p, src, 2, nv.length);
+    expect(done).toBe(fits);
+    if (!fits) {
+      expect(arena).toEqual(before);
+      return;
+    }
+    const want = lpReplace(lp.slice(), p, Buffer.from(nv));
+    expect(Buffer.from(arena.subarray(37, 37 + bytes)).equals(Buffer.from(want.subarray(0, lpBytes(want))))).toBe(true);
+    expect(arena.subarray(0, 37).every((b) => b === 0xaa)).toBe(true);
+    expect(arena.subarray(37 + bytes).every((b) => b === 0xaa)).toBe(true);
+    expect(lpValidate(arena.slice(37, 37 + bytes), bytes)).toBe(true);
+  });
+});
 
 describe('lpValidate', () => {
   test('accepts what we build, rejects header/terminator/size problems', () => {
