@@ -27,7 +27,7 @@ import type { Arena } from './arena.ts';
 import type { Db } from './db.ts';
 import { hashBytes } from './hash.ts';
 import { ENC_LISTPACK, ENC_SKIPLIST, OBJ_SET, OBJ_ZSET } from './keyspace.ts';
-import { LP_HDR_SIZE, lpBytes, lpNew } from './listpack.ts';
+import { LP_EOF, LP_HDR_SIZE, lpBytes, lpFind, lpNew } from './listpack.ts';
 import { cur, memberAt, setIsMember, setSize, type SetValue } from './set-type.ts';
 import { Skiplist, type LexRange, type ScoreRange } from './skiplist.ts';
 import {
@@ -223,11 +223,16 @@ export function zsetAdd(db: Db, e: number, score: number, b: Uint8Array, o: numb
   const gt = (flags & ZADD_GT) !== 0;
   const lt = (flags & ZADD_LT) !== 0;
   if (isListpack(db, e)) {
-    const view = db.valView(e);
-    const p = zzlFind(view, b, o, n);
-    if (p >= 0) {
+    // The member is looked for in the arena itself (absolute offsets): a record view is made
+    // only for a change. Why: ZADD of a member at its current score (redis-benchmark's ZADD)
+    // then makes no typed array at all (a view is 35-50 ns, ~10% of that path).
+    const u8 = db.arena.u8;
+    const base = db.valOff(e);
+    const first = base + LP_HDR_SIZE;
+    const at = u8[first] === LP_EOF ? -1 : lpFind(u8, first, b, o, n, 1);
+    if (at >= 0) {
       if (nx) return ZADD_OUT_NOP;
-      const cur = zzlScore(view, p);
+      const cur = zzlScore(u8, at);
       if (incr) {
         score += cur;
         if (score !== score) return ZADD_OUT_NAN;
@@ -236,12 +241,14 @@ export function zsetAdd(db: Db, e: number, score: number, b: Uint8Array, o: numb
       zaddNewScore = score;
       // -0 and 0 compare equal: no change, as in Redis.
       if (score === cur) return 0;
-      let lp = zzlDelete(view, p);
+      const view = db.valView(e);
+      let lp = zzlDelete(view, at - base);
       lp = zzlInsert(lp, b, o, n, score);
       commitListpack(db, e, view, lp);
       return ZADD_OUT_UPDATED;
     }
     if (xx) return ZADD_OUT_NOP;
+    const view = db.valView(e);
     if (zzlLength(view) + 1 > lim.maxEntries || n > lim.maxValue) {
       convertToSkiplist(db, e);
     } else {
