@@ -651,7 +651,12 @@ function splice(
     n.set(lp.subarray(tail, oldBytes), dst);
     lp = n;
   } else if (dst !== tail) {
-    lp.copyWithin(dst, tail, oldBytes);
+    // A short tail (an append moves only the terminator) is moved by a loop: copyWithin is a
+    // builtin call that costs more than the few bytes it moves.
+    const m = oldBytes - tail;
+    if (m > 16) lp.copyWithin(dst, tail, oldBytes);
+    else if (dst > tail) for (let i = m - 1; i >= 0; i--) lp[dst + i] = lp[tail + i]!;
+    else for (let i = 0; i < m; i++) lp[dst + i] = lp[tail + i]!;
   }
   if (kind === KIND_INT) {
     for (let i = 0; i < enclen; i++) lp[p + i] = intenc[i]!;
