@@ -9,8 +9,9 @@
 //     [slot, offset, length] to one shared record array (length 0: EOF, -1: error);
 //   - a uv_check handle (it runs right after the poll phase, once per loop turn) hands all of the
 //     turn's records to JavaScript in one call; JavaScript parses and runs them in order;
-//   - replies are handed back in one call per turn (netWrite: slots and byte arrays); a reply the
-//     kernel cannot take at once is copied here and sent when the socket turns writable.
+//   - replies are handed back in one call per turn (netWrite: one staging buffer, and slot, offset
+//     and length per reply); a reply the kernel cannot take at once is copied here and sent when
+//     the socket turns writable.
 // So a turn that reads 50 clients costs one JS entry, not 50, and no JS objects per read.
 //
 // Ownership: the server accepts with Node (net.Server, paused), and netOpen dup()s the accepted
@@ -354,38 +355,40 @@ napi_value NetFd(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// netWrite(slots: Int32Array, bytes: Uint8Array[], n) -> failures. Sends bytes[i] to slots[i]
-// for i < n, in order; what the kernel does not take waits here. A slot whose connection failed
-// gets -1 in slots[i] (JavaScript frees its client); closed or unknown slots are skipped.
+// netWrite(bytes: Uint8Array, slots: Int32Array, offs: Int32Array, lens: Int32Array, n) ->
+// failures. Sends bytes[offs[i], offs[i]+lens[i]) to slots[i] for i < n, in order; what the
+// kernel does not take waits here. A slot whose connection failed gets -1 in slots[i]
+// (JavaScript frees its client); closed or unknown slots are skipped. One byte array for the
+// whole batch: JavaScript stages the turn's replies in it, so there is no per-reply lookup here.
 napi_value NetWrite(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* sd;
-  size_t slen;
+  void *bd, *sd, *od, *ld;
+  size_t blen, slen, olen, llen;
   uint32_t n = 0;
-  bool isArr = false;
-  if (argc < 3 || !TypedArg(env, argv[0], napi_int32_array, &sd, &slen) || napi_is_array(env, argv[1], &isArr) != napi_ok || !isArr ||
-      napi_get_value_uint32(env, argv[2], &n) != napi_ok || n > slen) {
+  if (argc < 5 || !TypedArg(env, argv[0], napi_uint8_array, &bd, &blen) || !TypedArg(env, argv[1], napi_int32_array, &sd, &slen) ||
+      !TypedArg(env, argv[2], napi_int32_array, &od, &olen) || !TypedArg(env, argv[3], napi_int32_array, &ld, &llen) ||
+      napi_get_value_uint32(env, argv[4], &n) != napi_ok || n > slen || n > olen || n > llen) {
     return Throw(env, "spindle_native: bad netWrite arguments");
   }
-  uint32_t alen = 0;
-  napi_get_array_length(env, argv[1], &alen);
-  if (n > alen) return Throw(env, "spindle_native: bad netWrite arguments");
+  const uint8_t* bytes = static_cast<const uint8_t*>(bd);
   int32_t* slots = static_cast<int32_t*>(sd);
+  const int32_t* offs = static_cast<const int32_t*>(od);
+  const int32_t* lens = static_cast<const int32_t*>(ld);
+  for (uint32_t i = 0; i < n; i++) {
+    if (offs[i] < 0 || lens[i] < 0 || static_cast<size_t>(offs[i]) > blen || static_cast<size_t>(lens[i]) > blen - offs[i]) {
+      return Throw(env, "spindle_native: netWrite range outside the buffer");
+    }
+  }
   int failures = 0;
   for (uint32_t i = 0; i < n; i++) {
     int32_t slot = slots[i];
     if (slot < 0 || static_cast<size_t>(slot) >= S.conns.size()) continue;
     Conn* c = S.conns[slot];
     if (c == nullptr || c->closeAfterWrite) continue;
-    napi_value el;
-    void* data;
-    size_t len;
-    if (napi_get_element(env, argv[1], i, &el) != napi_ok || !TypedArg(env, el, napi_uint8_array, &data, &len)) {
-      return Throw(env, "spindle_native: netWrite expects Uint8Arrays");
-    }
-    const uint8_t* p = static_cast<const uint8_t*>(data);
+    const uint8_t* p = bytes + offs[i];
+    size_t len = static_cast<size_t>(lens[i]);
     if (c->out.size() > c->outOff) {
       c->out.insert(c->out.end(), p, p + len);
       SetPending(c);

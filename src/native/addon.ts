@@ -33,7 +33,7 @@ export interface NativeCore {
   netInit(readBuffer: Uint8Array, records: Int32Array, pending: Float64Array, dispatch: (from: number, to: number) => void): void;
   netOpen(fd: number): number;
   netFd(slot: number): number;
-  netWrite(slots: Int32Array, bytes: Uint8Array[], n: number): number;
+  netWrite(bytes: Uint8Array, slots: Int32Array, offs: Int32Array, lens: Int32Array, n: number): number;
   netEnd(slot: number): void;
   netClose(slot: number): void;
   netPause(slot: number, paused: boolean): void;
