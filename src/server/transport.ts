@@ -1,9 +1,9 @@
 /*
  * Where a client's bytes go. A connected client has one Transport: its own socket (io-threads 1,
- * SocketTransport here, or the addon's socket layer, native-net.ts) or an I/O worker that owns the socket (io-threads N, the pool's
- * WorkerTransport). A socketless client has none and keeps its replies in its own writer. The
- * server writes replies and pushes, and closes clients, only through this interface, so both I/O
- * modes run the same code.
+ * SocketTransport here, or the addon's socket layer, native-net.ts) or an I/O worker that owns
+ * the socket (io-threads N, the pool's WorkerTransport). A socketless client has none and keeps
+ * its replies in its own writer. The server writes replies and pushes, and closes clients, only
+ * through this interface, so both I/O modes run the same code.
  *
  * IoPool is what the server needs of the I/O worker pool (src/io-threads/pool.ts implements it;
  * main.ts creates it), so server/ never imports io-threads/.
