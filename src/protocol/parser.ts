@@ -73,14 +73,19 @@ export class RequestParser {
 
   /** Feeds bytes read from the socket. */
   feed(chunk: Uint8Array, sink: ParserSink): void {
+    this.feedRange(chunk, 0, chunk.length, sink);
+  }
+
+  /** Feeds buf[off, off+n), bytes read from the socket (no view of them is made). */
+  feedRange(buf: Uint8Array, off: number, n: number, sink: ParserSink): void {
     if (this.failed) return;
     if (this.qlen === 0) {
-      this.inFlight = chunk.length;
-      this.parse(chunk, 0, chunk.length, sink);
+      this.inFlight = n;
+      this.parse(buf, off, off + n, sink);
       this.inFlight = 0;
       return;
     }
-    this.append(chunk);
+    this.append(off === 0 && n === buf.length ? buf : buf.subarray(off, off + n));
     this.inFlight = this.qlen;
     this.parse(this.qbuf, this.qpos, this.qlen, sink);
     this.inFlight = 0;

@@ -87,8 +87,7 @@ function dispatch(from: number, to: number): void {
       if (t === null || t === undefined) continue;
       const len = rec[3 * i + 2]!;
       if (len > 0) {
-        const off = rec[3 * i + 1]!;
-        t.onRead(readBuffer.subarray(off, off + len));
+        t.onRead(readBuffer, rec[3 * i + 1]!, len);
       } else {
         t.lost(); // EOF or a failed read
       }
@@ -134,10 +133,11 @@ export class NativeTransport implements Transport, QueuedTransport {
   readonly fd: number;
   deferred = 0;
   dead = false;
-  readonly onRead: (bytes: Uint8Array) => void;
+  /** Bytes read: buf[off, off+n), valid only during the call. */
+  readonly onRead: (buf: Uint8Array, off: number, n: number) => void;
   private readonly onLost: () => void;
 
-  constructor(slot: number, onRead: (bytes: Uint8Array) => void, onLost: () => void) {
+  constructor(slot: number, onRead: (buf: Uint8Array, off: number, n: number) => void, onLost: () => void) {
     this.slot = slot;
     this.fd = native!.netFd(slot);
     this.onRead = onRead;
@@ -211,7 +211,7 @@ export class NativeTransport implements Transport, QueuedTransport {
  * Moves the accepted connection `sock` (accepted with pauseOnConnect, nothing read) to the addon.
  * Returns null when it cannot (no descriptor, no slot left): the caller keeps Node's socket.
  */
-export function adoptNative(sock: Socket, onRead: (bytes: Uint8Array) => void, onLost: () => void): NativeTransport | null {
+export function adoptNative(sock: Socket, onRead: (buf: Uint8Array, off: number, n: number) => void, onLost: () => void): NativeTransport | null {
   const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return null;
   if (!initialised) init();

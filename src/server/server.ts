@@ -555,7 +555,7 @@ export class Server implements KeyspaceServices, ServerContext {
       return;
     }
     if (!tls && nativeNetEnabled()) {
-      const t = adoptNative(accepted, (bytes) => this.onData(c, bytes), () => this.freeClient(c));
+      const t = adoptNative(accepted, (buf, off, n) => this.onDataRange(c, buf, off, n), () => this.freeClient(c));
       if (t !== null) {
         c.sock = null;
         c.fd = t.fd;
@@ -583,16 +583,20 @@ export class Server implements KeyspaceServices, ServerContext {
   }
 
   private onData(c: Client, chunk: Uint8Array): void {
+    this.onDataRange(c, chunk, 0, chunk.length);
+  }
+
+  /** Bytes read for c: buf[off, off+n), valid only during the call (the parser copies what it keeps). */
+  private onDataRange(c: Client, buf: Uint8Array, off: number, n: number): void {
     if (c.closed) return;
-    const n = chunk.length;
     c.netIn += n;
     this.stats.netInput += n;
     if (c.postponed !== null) {
-      c.parser.hold(chunk); // held back by CLIENT PAUSE: parse later, in order
+      c.parser.hold(buf.subarray(off, off + n)); // held back by CLIENT PAUSE: parse later, in order
       return;
     }
     this.beginBatch(c);
-    c.parser.feed(chunk, c);
+    c.parser.feedRange(buf, off, n, c);
     if (c.parser.buffered > parserLimits.queryBufferLimit) {
       this.queryBufferLimitReached(c);
       c.w.discard();
