@@ -105,12 +105,13 @@ function flushBatch(): void {
   batchN = 0;
   staged = 0;
   const failures = native!.netWrite(stage, batchSlots, batchOffs, batchLens, n);
-  if (failures !== 0) {
-    const failed: NativeTransport[] = [];
-    for (let i = 0; i < n; i++) if (batchSlots[i] === -1) failed.push(batchTransports[i]!);
-    for (const t of failed) t.lost(); // EPIPE, ECONNRESET: the client is freed
+  const failed: NativeTransport[] | null = failures === 0 ? null : [];
+  for (let i = 0; i < n; i++) {
+    if (failed !== null && batchSlots[i] === -1) failed.push(batchTransports[i]!);
+    batchTransports[i] = null;
   }
-  for (let i = 0; i < n; i++) batchTransports[i] = null;
+  // EPIPE, ECONNRESET: the clients are freed (after the batch is cleared: freeing may stage more).
+  if (failed !== null) for (const t of failed) t.lost();
 }
 
 function growBatch(): void {
