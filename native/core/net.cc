@@ -21,8 +21,8 @@
 //
 // Re-entrancy: a busy Lua script pumps the event loop (uv_run NOWAIT) from inside a dispatch, so
 // a dispatch can run inside another. Records are only appended while one is running; the nested
-// one is handed the records after those the outer one was given, and the buffer is reset only
-// when the outermost dispatch returns.
+// one is handed the records after those the outer one was given, and gives their room back when
+// it returns; the whole buffer is reset when the outermost dispatch returns.
 //
 // Every argument is checked: slots against the table, byte arrays by type; nothing is read or
 // written outside the caller's typed arrays or this layer's own buffers.
@@ -68,6 +68,7 @@ struct State {
   size_t recCap = 0;  // records (3 int32 each)
   size_t nrec = 0;
   size_t handed = 0;  // records below this were given to a dispatch
+  size_t handedRused = 0;  // the read buffer's use when they were
   int depth = 0;
   double* pend = nullptr;  // bytes waiting here, per slot
   size_t slotCap = 0;
@@ -204,7 +205,9 @@ void OnCheck(uv_check_t*) {
   }
   size_t from = S.handed;
   size_t to = S.nrec;
+  size_t fromRused = S.handedRused;
   S.handed = to;
+  S.handedRused = S.rused;
   S.depth++;
   napi_env env = S.env;
   napi_handle_scope scope;
@@ -225,7 +228,15 @@ void OnCheck(uv_check_t*) {
     S.nrec = 0;
     S.handed = 0;
     S.rused = 0;
+    S.handedRused = 0;
     ReuseRetired();
+  } else {
+    // Nested (a busy script's pump): JavaScript's one cursor has run every record below `to`, so
+    // the records and bytes this dispatch was handed are free again, or a long script's pumps
+    // would fill the buffer and stop reading (SCRIPT KILL included). The outer records' bytes
+    // stay: the running one is still being parsed.
+    S.nrec = S.handed = from;
+    S.rused = S.handedRused = fromRused;
   }
 }
 

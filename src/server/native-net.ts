@@ -76,7 +76,9 @@ let end = 0;
 let depth = 0;
 
 function dispatch(from: number, to: number): void {
-  if (depth === 0) cursor = from;
+  // Nested dispatches reuse the room of the previous nested one (the addon resets it after each):
+  // records below `cursor` have all run, so a `from` below it starts the walk again there.
+  if (depth === 0 || from < cursor) cursor = from;
   end = to;
   depth++;
   try {

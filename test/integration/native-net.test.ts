@@ -3,11 +3,13 @@
 // the addon while the client does not read, shows in CLIENT LIST's omem, and arrives whole and in
 // order; QUIT answers and closes; a peer that resets with replies pending is freed; many clients
 // pipelining at once each get their own replies in order; the client-output-buffer-limit sees the
-// bytes waiting in the addon. SPINDLE_NATIVE_NET=0 turns the layer off (Node's sockets).
+// bytes waiting in the addon; a busy script's pumps keep reading however long it runs.
+// SPINDLE_NATIVE_NET=0 turns the layer off (Node's sockets).
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeCommand, rawClient, type ServerHandle, startSpindle } from '../helpers/servers.ts';
 import { addon } from '../helpers/native.ts';
+import { scriptingSkipReason } from '../helpers/scripting.ts';
 
 function info(s: string, field: string): string {
   return new RegExp(`${field}:(\\S+)`).exec(s)?.[1] ?? '';
@@ -173,6 +175,34 @@ describe.skipIf(addon === null)('the native socket layer (io-threads 1)', () => 
       c.close();
     }
   }, 30_000);
+});
+
+describe.skipIf(addon === null || scriptingSkipReason() !== '')('the native socket layer under a busy script', () => {
+  // The busy script's pumps read other clients from inside a dispatch: 10,000 -BUSY round trips
+  // are more reads than the layer has records for (8192), so each pump must give its room back,
+  // or reading would stop and SCRIPT KILL would never be read.
+  test('10,000 commands get -BUSY during one script, then SCRIPT KILL ends it', async () => {
+    const srv = await startSpindle(['--io-threads', '1', '--busy-reply-threshold', '20']);
+    const runner = await rawClient(srv.port);
+    const other = await rawClient(srv.port);
+    try {
+      const endless = runner.send(['EVAL', 'while true do end', '0'], 60_000);
+      let busy = 0;
+      for (let i = 0; busy < 10_000 && i < 200_000; i++) {
+        const r = (await other.send(['PING'])).toString();
+        if (r.startsWith('-BUSY')) busy++;
+        else expect(r).toBe('+PONG\r\n'); // before the threshold
+      }
+      expect(busy).toBe(10_000);
+      expect((await other.send(['SCRIPT', 'KILL'])).toString()).toBe('+OK\r\n');
+      expect((await endless).toString()).toMatch(/^-ERR Script killed by user with SCRIPT KILL\.\.\./);
+      expect((await runner.send(['PING'])).toString()).toBe('+PONG\r\n');
+    } finally {
+      runner.close();
+      other.close();
+      await srv.stop();
+    }
+  }, 90_000);
 });
 
 describe.skipIf(addon === null)('SPINDLE_NATIVE_NET=0', () => {
