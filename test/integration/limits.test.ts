@@ -92,7 +92,12 @@ const UNENDING_LINES: Array<[string, string, string]> = [
 async function checkUnendingLines(port: number): Promise<void> {
   for (const [head, fill, err] of UNENDING_LINES) {
     const what = `${JSON.stringify(head)} + ${JSON.stringify(fill)}...`;
-    const res = await floodLine(port, head, fill);
+    // The server closes right after the error while this client is still sending, as Redis does:
+    // the close then goes out as a reset, and a reset can make the kernel drop the error before
+    // it is read (seen once against redis-server 7.0.15 itself). That race, and only that one
+    // (the error missing, the PING answered, the connection closed), is retried, up to 3 times.
+    let res = await floodLine(port, head, fill);
+    for (let i = 0; i < 3 && res.closed && res.text === '+PONG\r\n'; i++) res = await floodLine(port, head, fill);
     expect(res.text, what).toBe('+PONG\r\n' + err);
     expect(res.closed, what).toBe(true);
     // Closed at the limit (64 KiB plus what was in flight), not after the whole flood.
