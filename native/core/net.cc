@@ -118,23 +118,33 @@ void CloseConn(Conn* c) {
   close(c->fd);
 }
 
-// Sends what c has waiting. Returns false when the connection failed.
-bool FlushOut(Conn* c) {
-  while (c->outOff < c->out.size()) {
-    ssize_t n = send(c->fd, c->out.data() + c->outOff, c->out.size() - c->outOff, MSG_NOSIGNAL);
+// Sends p[*done, len) to fd until it is all sent or the kernel takes no more (*done says how far
+// it got). Returns false when the connection failed.
+bool SendSome(int fd, const uint8_t* p, size_t len, size_t* done) {
+  while (*done < len) {
+    ssize_t n = send(fd, p + *done, len - *done, MSG_NOSIGNAL);
     if (n > 0) {
-      c->outOff += static_cast<size_t>(n);
+      *done += static_cast<size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    return false;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
-  if (c->outOff == c->out.size()) {
-    c->out.clear();
-    c->outOff = 0;
-  }
+  return true;
+}
+
+// Drops what c has waiting.
+void DropOut(Conn* c) {
+  c->out.clear();
+  c->outOff = 0;
   SetPending(c);
+}
+
+// Sends what c has waiting. Returns false when the connection failed.
+bool FlushOut(Conn* c) {
+  if (!SendSome(c->fd, c->out.data(), c->out.size(), &c->outOff)) return false;
+  if (c->outOff == c->out.size()) DropOut(c);
+  else SetPending(c);
   return true;
 }
 
@@ -144,9 +154,7 @@ void Failed(Conn* c) {
     CloseConn(c);  // JavaScript forgot it already
     return;
   }
-  c->out.clear();
-  c->outOff = 0;
-  SetPending(c);
+  DropOut(c);
   if (!c->readDone && S.nrec < S.recCap) {
     c->readDone = true;
     PushRecord(c->slot, 0, -1);
@@ -261,9 +269,20 @@ bool TypedArg(napi_env env, napi_value v, napi_typedarray_type want, void** data
   return true;
 }
 
-Conn* SlotArg(napi_env env, napi_value v) {
+napi_value Int32(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+// The connection named by the first of a function's arguments (argv gets up to n of them), or
+// null when it is missing, not a slot, or closed.
+Conn* SlotCall(napi_env env, napi_callback_info info, napi_value* argv, size_t n) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < n) return nullptr;
   int32_t slot = -1;
-  if (napi_get_value_int32(env, v, &slot) != napi_ok || slot < 0 || static_cast<size_t>(slot) >= S.conns.size()) return nullptr;
+  if (napi_get_value_int32(env, argv[0], &slot) != napi_ok || slot < 0 || static_cast<size_t>(slot) >= S.conns.size()) return nullptr;
   return S.conns[slot];
 }
 
@@ -315,25 +334,13 @@ napi_value NetOpen(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t fd = -1;
-  napi_value r;
-  if (S.env == nullptr || argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_create_int32(env, -1, &r);
-    return r;
-  }
+  if (S.env == nullptr || argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return Int32(env, -1);
   int slot;
-  if (!S.freeSlots.empty()) {
-    slot = S.freeSlots.back();
-  } else if (S.conns.size() < S.slotCap) {
-    slot = static_cast<int>(S.conns.size());
-  } else {
-    napi_create_int32(env, -1, &r);
-    return r;
-  }
+  if (!S.freeSlots.empty()) slot = S.freeSlots.back();
+  else if (S.conns.size() < S.slotCap) slot = static_cast<int>(S.conns.size());
+  else return Int32(env, -1);
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) {
-    napi_create_int32(env, -1, &r);
-    return r;
-  }
+  if (dup < 0) return Int32(env, -1);
   fcntl(dup, F_SETFL, fcntl(dup, F_GETFL) | O_NONBLOCK);
   if (!S.freeSlots.empty()) S.freeSlots.pop_back();
   else S.conns.push_back(nullptr);
@@ -345,25 +352,19 @@ napi_value NetOpen(napi_env env, napi_callback_info info) {
     close(dup);
     delete c;
     S.freeSlots.push_back(slot);
-    napi_create_int32(env, -1, &r);
-    return r;
+    return Int32(env, -1);
   }
   S.conns[slot] = c;
   S.pend[slot] = 0;
   Watch(c);
-  napi_create_int32(env, slot, &r);
-  return r;
+  return Int32(env, slot);
 }
 
 // netFd(slot) -> this layer's descriptor for the slot (CLIENT LIST's fd), or -1.
 napi_value NetFd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Conn* c = argc < 1 ? nullptr : SlotArg(env, argv[0]);
-  napi_value r;
-  napi_create_int32(env, c == nullptr ? -1 : c->fd, &r);
-  return r;
+  Conn* c = SlotCall(env, info, argv, 1);
+  return Int32(env, c == nullptr ? -1 : c->fd);
 }
 
 // netWrite(bytes: Uint8Array, slots: Int32Array, offs: Int32Array, lens: Int32Array, n) ->
@@ -406,25 +407,11 @@ napi_value NetWrite(napi_env env, napi_callback_info info) {
       continue;
     }
     size_t done = 0;
-    bool failed = false;
-    while (done < len) {
-      ssize_t w = send(c->fd, p + done, len - done, MSG_NOSIGNAL);
-      if (w > 0) {
-        done += static_cast<size_t>(w);
-        continue;
-      }
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      failed = true;
-      break;
-    }
-    if (failed) {
+    if (!SendSome(c->fd, p, len, &done)) {
       slots[i] = -1;
       failures++;
       c->readDone = true;  // JavaScript frees the client: no EOF record follows
-      c->out.clear();
-      c->outOff = 0;
-      SetPending(c);
+      DropOut(c);
       Watch(c);
       continue;
     }
@@ -435,18 +422,14 @@ napi_value NetWrite(napi_env env, napi_callback_info info) {
       Watch(c);
     }
   }
-  napi_value r;
-  napi_create_int32(env, failures, &r);
-  return r;
+  return Int32(env, failures);
 }
 
 // netEnd(slot): closes once the waiting output is sent; nothing more is read. The slot is
 // JavaScript's no more.
 napi_value NetEnd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Conn* c = argc < 1 ? nullptr : SlotArg(env, argv[0]);
+  Conn* c = SlotCall(env, info, argv, 1);
   if (c == nullptr || c->closeAfterWrite) return Undefined(env);
   if (c->out.size() == c->outOff) {
     CloseConn(c);
@@ -459,20 +442,16 @@ napi_value NetEnd(napi_env env, napi_callback_info info) {
 
 // netClose(slot): closes now, dropping waiting output.
 napi_value NetClose(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Conn* c = argc < 1 ? nullptr : SlotArg(env, argv[0]);
+  Conn* c = SlotCall(env, info, argv, 1);
   if (c != nullptr) CloseConn(c);
   return Undefined(env);
 }
 
 // netPause(slot, paused): stops or restarts reading the slot (a busy script's caller).
 napi_value NetPause(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Conn* c = argc < 2 ? nullptr : SlotArg(env, argv[0]);
+  Conn* c = SlotCall(env, info, argv, 2);
   bool paused = false;
   if (c != nullptr && napi_get_value_bool(env, argv[1], &paused) == napi_ok) {
     c->paused = paused;

@@ -116,17 +116,16 @@ function flushBatch(): void {
   if (failed !== null) for (const t of failed) t.lost();
 }
 
+function doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
+}
+
 function growBatch(): void {
-  const n = batchSlots.length * 2;
-  const s = new Int32Array(n);
-  s.set(batchSlots);
-  batchSlots = s;
-  const o = new Int32Array(n);
-  o.set(batchOffs);
-  batchOffs = o;
-  const l = new Int32Array(n);
-  l.set(batchLens);
-  batchLens = l;
+  batchSlots = doubled(batchSlots);
+  batchOffs = doubled(batchOffs);
+  batchLens = doubled(batchLens);
 }
 
 /** A client socket owned by the addon. Replies are queued for the end of the turn, as SocketTransport's. */

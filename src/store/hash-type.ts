@@ -16,14 +16,13 @@ import { ByteDict } from './bytedict.ts';
 import type { Db } from './db.ts';
 import { ENC_HT, ENC_LISTPACK, OBJ_HASH, listpackRecordLength } from './keyspace.ts';
 import {
-  LP_EOF,
-  LP_HDR_SIZE,
   LpEntry,
   lpAppend,
   lpBytes,
   lpBytesAt,
   lpEntrySizeFor,
   lpFind,
+  lpFindIn,
   lpFirst,
   lpGet,
   lpLength,
@@ -228,8 +227,7 @@ export class HashEditor {
       } else {
         if (this.lazyOff >= 0) {
           const u8 = this.db.arena.u8;
-          const first = this.lazyOff + LP_HDR_SIZE;
-          const p = u8[first] === LP_EOF ? -1 : lpFind(u8, first, fb, fo, fn, 1);
+          const p = lpFindIn(u8, this.lazyOff, fb, fo, fn, 1);
           if (p >= 0 && lpOverwrite(u8, lpSkip(u8, p), vb, vo, vn)) return 0;
           lp = this.load();
         }

@@ -520,6 +520,14 @@ export function lpFind(lp: Uint8Array, p: number, s: Uint8Array, off: number, le
   }
 }
 
+/**
+ * lpFind over the whole listpack whose header is at u8[base] (a record in the arena), with no
+ * view of it: returns the absolute offset of the match, or -1.
+ */
+export function lpFindIn(u8: Uint8Array, base: number, s: Uint8Array, off: number, len: number, skip: number): number {
+  return lpFind(u8, base + LP_HDR_SIZE, s, off, len, skip); // an empty one starts with LP_EOF: -1
+}
+
 // ---- encoding ----------------------------------------------------------------------------------
 
 /** Scratch for one integer encoding (at most 9 bytes). */
@@ -622,6 +630,23 @@ const KIND_DELETE = 0;
 const KIND_INT = 1;
 const KIND_STR = 2;
 
+/** Writes a string entry's encoding header and bytes (not its backlen) at lp[p]. */
+function writeString(lp: Uint8Array, p: number, src: Uint8Array, srcOff: number, len: number): void {
+  let o = p;
+  if (len < 64) {
+    lp[o++] = 0x80 | len;
+  } else if (len < 4096) {
+    lp[o++] = 0xe0 | (len >>> 8);
+    lp[o++] = len & 0xff;
+  } else {
+    lp[o++] = 0xf0;
+    writeU32(lp, o, len);
+    o += 4;
+  }
+  if (len < 64) for (let i = 0; i < len; i++) lp[o + i] = src[srcOff + i]!;
+  else lp.set(src.subarray(srcOff, srcOff + len), o);
+}
+
 /**
  * The one primitive behind insert/replace/delete (lpInsert): makes room at p for an entry of
  * `enclen` bytes (0 = delete), removing the entry at p first when `replace`, writes it and its
@@ -661,20 +686,7 @@ function splice(
   if (kind === KIND_INT) {
     for (let i = 0; i < enclen; i++) lp[p + i] = intenc[i]!;
   } else if (kind === KIND_STR) {
-    const len = srcLen;
-    let o = p;
-    if (len < 64) {
-      lp[o++] = 0x80 | len;
-    } else if (len < 4096) {
-      lp[o++] = 0xe0 | (len >>> 8);
-      lp[o++] = len & 0xff;
-    } else {
-      lp[o++] = 0xf0;
-      writeU32(lp, o, len);
-      o += 4;
-    }
-    if (len < 64) for (let i = 0; i < len; i++) lp[o + i] = src[srcOff + i]!;
-    else lp.set(src.subarray(srcOff, srcOff + len), o);
+    writeString(lp, p, src, srcOff, srcLen);
   }
   if (kind !== KIND_DELETE) writeBacklen(lp, p + enclen, enclen);
   if (!replace || kind === KIND_DELETE) {
@@ -739,14 +751,7 @@ export function lpOverwrite(u8: Uint8Array, p: number, s: Uint8Array, off: numbe
   const enclen = stringEncodedSize(len);
   if (enclen + lpBacklenSize(enclen) !== old) return false;
   copyBytes(srcCopy, 0, s, off, len);
-  let o = p;
-  if (len < 64) {
-    u8[o++] = 0x80 | len;
-  } else {
-    u8[o++] = 0xe0 | (len >>> 8);
-    u8[o++] = len & 0xff;
-  }
-  for (let i = 0; i < len; i++) u8[o + i] = srcCopy[i]!;
+  writeString(u8, p, srcCopy, 0, len);
   writeBacklen(u8, p + enclen, enclen);
   return true;
 }

@@ -27,7 +27,7 @@ import type { Arena } from './arena.ts';
 import type { Db } from './db.ts';
 import { hashBytes } from './hash.ts';
 import { ENC_LISTPACK, ENC_SKIPLIST, OBJ_SET, OBJ_ZSET } from './keyspace.ts';
-import { LP_EOF, LP_HDR_SIZE, lpBytes, lpFind, lpNew } from './listpack.ts';
+import { LP_HDR_SIZE, lpBytes, lpFindIn, lpNew } from './listpack.ts';
 import { cur, memberAt, setIsMember, setSize, type SetValue } from './set-type.ts';
 import { Skiplist, type LexRange, type ScoreRange } from './skiplist.ts';
 import {
@@ -228,8 +228,7 @@ export function zsetAdd(db: Db, e: number, score: number, b: Uint8Array, o: numb
     // then makes no typed array at all (a view is 35-50 ns, ~10% of that path).
     const u8 = db.arena.u8;
     const base = db.valOff(e);
-    const first = base + LP_HDR_SIZE;
-    const at = u8[first] === LP_EOF ? -1 : lpFind(u8, first, b, o, n, 1);
+    const at = lpFindIn(u8, base, b, o, n, 1);
     if (at >= 0) {
       if (nx) return ZADD_OUT_NOP;
       const cur = zzlScore(u8, at);
